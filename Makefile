@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: MIT
+# Tern top-level entry points. Userspace builds with CMake, the kernel
+# module with Kbuild; this file only ties them together.
+
+BUILD      ?= build
+BUILD_SAN  ?= build-san
+JOBS       ?= $(shell nproc)
+CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+# Debian 12 packages that the targets below need. Keep this the only list.
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config python3 \
+	libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev \
+	libspdlog-dev libfmt-dev libdrm-dev liburing-dev libnuma-dev \
+	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format
+
+.PHONY: all deps test test-fast bench lint format module clean help
+
+all: deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Idempotent: installs only what is missing, and only as root.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "missing packages; run as root:"; \
+		echo "  apt-get install -y $$missing"; exit 1; fi; \
+	echo "installing:" $$missing; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing
+
+# The test command (README, .ci/run): every suite, plus the sanitizer build.
+test: all
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	cmake -S . -B $(BUILD_SAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS) -L unit
+
+# The release build's suites only, for the edit-compile-test loop.
+test-fast: all
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Benchmarks print each figure with its ratio to a same-run baseline.
+bench: all
+	$(BUILD)/bench/tern-bench
+
+lint: deps
+	scripts/check-format.sh
+
+format: deps
+	scripts/check-format.sh --fix
+
+module:
+	@echo "kernel/: the tern.ko driver is not written yet (issue #5)" >&2; exit 1
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)
+
+help:
+	@echo "make deps | all | test | test-fast | lint | format | module | clean"
