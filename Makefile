@@ -5,13 +5,14 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-san
 JOBS       ?= $(shell nproc)
+KDIR       ?= /lib/modules/$(shell uname -r)/build
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 # Debian 12 packages that the targets below need. Keep this the only list.
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config python3 \
 	libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev \
 	libspdlog-dev libfmt-dev libdrm-dev liburing-dev libnuma-dev \
-	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format
+	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format sparse
 
 .PHONY: all deps test test-fast bench lint format module clean help
 
@@ -49,12 +50,14 @@ bench: all
 
 lint: deps
 	scripts/check-format.sh
+	kernel/scripts/lint.sh $(KDIR)
 
 format: deps
 	scripts/check-format.sh --fix
 
+# Builds tern.ko against KDIR (default: the running kernel's headers).
 module:
-	@echo "kernel/: the tern.ko driver is not written yet (issue #5)" >&2; exit 1
+	$(MAKE) -C kernel KDIR=$(KDIR)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
