@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace tern::rt {
@@ -49,7 +50,7 @@ tern_status Device::param(uint32_t id, uint64_t* value) {
 }
 
 bool Device::device_mmap() const {
-    return (caps_ & DRM_TERN_CAP_DEVICE_MMAP) != 0;
+    return device_mmap_;
 }
 
 tern_status Device::init() {
@@ -75,6 +76,11 @@ tern_status Device::init() {
         return s;
     if (tern_status s = param(DRM_TERN_PARAM_NUMA_NODE, &numa); s != TERN_OK)
         return s;
+    // TERN_NO_DEVICE_MMAP=1 takes the DMA paths a driver without
+    // DRM_TERN_CAP_DEVICE_MMAP needs, so that they are tested on the mock.
+    const char* no_mmap = std::getenv("TERN_NO_DEVICE_MMAP");
+    device_mmap_ = (caps_ & DRM_TERN_CAP_DEVICE_MMAP) != 0 &&
+                   !(no_mmap != nullptr && std::strcmp(no_mmap, "1") == 0);
     num_cores_ = uint32_t(cores);
     page_size_ = page != 0 ? page : 4096;
     numa_node_ = int(int64_t(numa));

@@ -46,6 +46,7 @@ private:
     Backend* backend_;
     std::unique_ptr<File> control_;
     uint64_t caps_ = 0;
+    bool device_mmap_ = false;
     uint32_t num_cores_ = 0;
     uint64_t page_size_ = 4096;
     int numa_node_ = -1;

@@ -223,7 +223,7 @@ TEST_F(RtEventTest, PendingThenPassed) {
     TERN_EXPECT_STATUS(TERN_ERROR_TIMEOUT, tern_event_wait(ev.get(), 2'000'000));  // 2 ms
     const auto waited = std::chrono::steady_clock::now() - t0;
     EXPECT_GE(waited, 2ms);
-    EXPECT_LT(waited, 150ms) << "the timeout was not honoured";
+    EXPECT_LT(waited, 1000ms) << "the timeout was not honoured";
     TERN_EXPECT_STATUS(TERN_ERROR_TIMEOUT, tern_event_wait(ev.get(), 0));
     TERN_EXPECT_STATUS(TERN_ERROR_TIMEOUT, tern_queue_synchronize(queue_.get(), 1'000'000));
 
@@ -364,18 +364,13 @@ TEST_F(RtEventTest, QueueWaitEventDoesNotBlockTheCaller) {
     busy_->enqueue(queue_.get(), 300ms);
     TERN_ASSERT_OK(tern_event_record(ea.get(), queue_.get()));
 
-    auto t0 = std::chrono::steady_clock::now();
+    // A call that waited for the event would return only after it passed.
     TERN_ASSERT_OK(tern_queue_wait_event(same.get(), ea.get()));
-    const auto same_ctx = std::chrono::steady_clock::now() - t0;
-    t0 = std::chrono::steady_clock::now();
+    TERN_EXPECT_STATUS(TERN_ERROR_NOT_READY, tern_event_query(ea.get()))
+        << "tern_queue_wait_event (same context) waited for the event";
     TERN_ASSERT_OK(tern_queue_wait_event(foreign.get(), ea.get()));
-    const auto other_ctx = std::chrono::steady_clock::now() - t0;
-    const bool still_pending = tern_event_query(ea.get()) == TERN_ERROR_NOT_READY;
-    EXPECT_LT(same_ctx, 100ms);
-    EXPECT_LT(other_ctx, 100ms)
-        << "tern_queue_wait_event on another context's event blocked "
-        << std::chrono::duration_cast<std::chrono::milliseconds>(other_ctx).count()
-        << " ms (the event was " << (still_pending ? "still pending" : "passed") << " after it)";
+    TERN_EXPECT_STATUS(TERN_ERROR_NOT_READY, tern_event_query(ea.get()))
+        << "tern_queue_wait_event (another context) waited for the event";
 }
 
 }  // namespace
