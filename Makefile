@@ -44,9 +44,13 @@ test: all
 test-fast: all
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-# Benchmarks print each figure with its ratio to a same-run baseline.
-bench: all
-	$(BUILD)/bench/tern-bench
+# Benchmarks print each figure with its ratio to a same-run baseline. They
+# need the runtime, which is not yet in the default build (issue #3).
+BUILD_BENCH ?= build-bench
+bench: deps
+	cmake -S . -B $(BUILD_BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DTERN_WITH_RUNTIME=ON
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target tern-bench
+	$(BUILD_BENCH)/bench/tern-bench
 
 lint: deps
 	scripts/check-format.sh
@@ -60,7 +64,7 @@ module:
 	$(MAKE) -C kernel KDIR=$(KDIR)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_BENCH)
 
 help:
-	@echo "make deps | all | test | test-fast | lint | format | module | clean"
+	@echo "make deps | all | test | test-fast | bench | lint | format | module | clean"
