@@ -2,9 +2,8 @@
 /*
  * Builds a tiny device program image (docs/hw-spec.md section 7):
  * y = relu(scale * x + bias) over n fp32 elements, x in binding slot 0 and
- * y in slot 1. Kept in its own file because the ISA header
- * (tern/hw/tern_isa.h) and the runtime header (tern/tern.h) cannot be
- * included in the same translation unit today (both define enum tern_dtype).
+ * y in slot 1. Kept in its own file so that the examples show only the
+ * runtime API; a real application gets its programs from a model file.
  */
 #ifndef TERN_EXAMPLE_PROGRAM_IMAGE_H
 #define TERN_EXAMPLE_PROGRAM_IMAGE_H

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Builds device program images (docs/hw-spec.md section 7, docs/isa.md) for
-// the runtime tests and benchmarks. The builder is compiled in its own
-// translation unit because include/tern/hw/tern_isa.h and include/tern/tern.h
-// both define `enum tern_dtype` (with different enumerator names) and cannot
-// be included together; the constants below are checked against tern_isa.h
-// there.
+// the runtime tests and benchmarks. The constants below are checked against
+// tern_isa.h in isa_builder.cpp.
 #pragma once
 
 #include <cstdint>

@@ -26,7 +26,7 @@
 #define TERN_ISA_NONE			0xffff	/* absent optional operand */
 #define TERN_ISA_ERR_OP_HEADER		0xffffffffU
 
-enum tern_dtype {
+enum tern_isa_dtype {
 	TERN_DTYPE_FP32		= 1,
 	TERN_DTYPE_BF16		= 2,
 	TERN_DTYPE_FP16		= 3,
@@ -120,7 +120,7 @@ struct tern_isa_header {
 /**
  * struct tern_isa_tensor - a strided view into one binding
  * @binding: binding-table slot holding the buffer
- * @dtype: enum tern_dtype
+ * @dtype: enum tern_isa_dtype
  * @rank: 1..TERN_ISA_MAX_RANK
  * @rsvd0: must be zero
  * @offset: byte offset of element [0,...,0] in the binding, dtype aligned
