@@ -35,46 +35,75 @@ DmaResult bus_fault(uint64_t va, bool write, uint32_t level) {
     return r;
 }
 
+// Moves n bytes between two translated runs. Returns false on a bus error
+// and sets *dst_failed to say which side failed.
+bool move(HostMemory& host, const Target& s, const Target& d, size_t n, uint8_t* bounce,
+          bool* dst_failed) {
+    *dst_failed = false;
+    if (s.dev != nullptr && d.dev != nullptr) {
+        std::memmove(d.dev, s.dev, n);
+        return true;
+    }
+    if (s.dev != nullptr) {
+        *dst_failed = true;
+        return host.write(d.bus, s.dev, n);
+    }
+    if (d.dev != nullptr) {
+        return host.read(s.bus, d.dev, n);
+    }
+    // Host to host goes through a page-sized bounce buffer.
+    for (size_t done = 0; done < n;) {
+        const size_t k = std::min<size_t>(n - done, TERN_PAGE_SIZE);
+        if (!host.read(s.bus + done, bounce, k)) {
+            return false;
+        }
+        if (!host.write(d.bus + done, bounce, k)) {
+            *dst_failed = true;
+            return false;
+        }
+        done += k;
+    }
+    return true;
+}
+
 }  // namespace
 
 DmaResult dma_copy(Mmu& mmu, HostMemory& host, uint32_t asid, uint64_t src, uint64_t dst,
                    uint64_t size, const std::atomic<bool>& abort) {
+    // Longest run moved between two polls of `abort`.
+    constexpr uint64_t kMaxRun = 1ULL << 20;
     DmaResult r;
     if (!in_va_space(src, size, false, &r.fault) || !in_va_space(dst, size, true, &r.fault)) {
         r.status = DmaStatus::kFault;
         return r;
     }
     uint8_t bounce[TERN_PAGE_SIZE];
+    // After a bus error in a multi-page run, the run is redone page by page
+    // up to this source address so that the fault names the exact page (a run
+    // can also fail only because it spans two separately mapped host ranges).
+    uint64_t page_by_page_until = 0;
     while (size > 0) {
         if (abort.load(std::memory_order_relaxed)) {
             r.status = DmaStatus::kAborted;
             return r;
         }
+        const uint64_t want = src < page_by_page_until ? 1 : std::min(size, kMaxRun);
         Target s;
         Target d;
-        if (!mmu.translate(asid, src, false, &s, &r.fault) ||
-            !mmu.translate(asid, dst, true, &d, &r.fault)) {
+        if (!mmu.translate_run(asid, src, false, want, &s, &r.fault) ||
+            !mmu.translate_run(asid, dst, true, want, &d, &r.fault)) {
             r.status = DmaStatus::kFault;
             return r;
         }
         const size_t n = static_cast<size_t>(std::min<uint64_t>(size, std::min(s.avail, d.avail)));
-        if (s.dev != nullptr && d.dev != nullptr) {
-            std::memmove(d.dev, s.dev, n);
-        } else if (s.dev != nullptr) {
-            if (!host.write(d.bus, s.dev, n)) {
-                return bus_fault(dst, true, d.level);
+        bool dst_failed = false;
+        if (!move(host, s, d, n, bounce, &dst_failed)) {
+            const bool one_page = n <= TERN_PAGE_SIZE - std::max(src, dst) % TERN_PAGE_SIZE;
+            if (!one_page && src >= page_by_page_until) {
+                page_by_page_until = src + n;
+                continue;
             }
-        } else if (d.dev != nullptr) {
-            if (!host.read(s.bus, d.dev, n)) {
-                return bus_fault(src, false, s.level);
-            }
-        } else {
-            if (!host.read(s.bus, bounce, n)) {
-                return bus_fault(src, false, s.level);
-            }
-            if (!host.write(d.bus, bounce, n)) {
-                return bus_fault(dst, true, d.level);
-            }
+            return dst_failed ? bus_fault(dst, true, d.level) : bus_fault(src, false, s.level);
         }
         src += n;
         dst += n;

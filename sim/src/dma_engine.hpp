@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // DMA_COPY: a copy between two virtual ranges of one address space, moved
-// page by page through the MMU.
+// through the MMU in runs of pages contiguous on both sides.
 #pragma once
 
 #include <atomic>

@@ -19,7 +19,8 @@ namespace tern::sim {
 
 // Where one virtual address lands: device memory (dev != nullptr) or a host
 // bus address. `avail` is the number of bytes from there to the end of the
-// 4 KiB page, i.e. how far the translation may be used.
+// 4 KiB page (or of the contiguous run, see translate_run), i.e. how far the
+// translation may be used.
 struct Target {
     uint8_t* dev = nullptr;
     uint64_t bus = 0;
@@ -42,6 +43,11 @@ public:
     // One lookup: the translation of va for a read or write. On failure
     // fills *fault (va = the given va) and returns false.
     bool translate(uint32_t asid, uint64_t va, bool write, Target* t, Fault* fault);
+    // translate(), then extends t->avail over following pages that are cached
+    // in the TLB and contiguous in the same memory, up to at least `want`
+    // bytes if possible, so that engines move large runs in one access.
+    bool translate_run(uint32_t asid, uint64_t va, bool write, uint64_t want, Target* t,
+                       Fault* fault);
     // Page-by-page copies through translate(); precise fault on the first
     // page that cannot be accessed (bytes before it were transferred).
     bool read(uint32_t asid, uint64_t va, void* dst, size_t len, Fault* fault);
@@ -66,7 +72,16 @@ private:
     static size_t slot(uint32_t asid, uint64_t vpn) {
         return (vpn ^ (static_cast<uint64_t>(asid) << 6)) & (kTlbEntries - 1);
     }
-    bool walk(uint32_t asid, uint64_t va, TlbEntry* out, Fault* fault);
+    // The 64-byte line of level-0 entries a walk read, starting at VA `va`.
+    static constexpr uint64_t kNoLine = ~0ULL;
+    struct LeafLine {
+        uint64_t va = kNoLine;
+        std::array<uint64_t, 8> ptes{};
+    };
+    bool walk(uint32_t asid, uint64_t va, TlbEntry* out, Fault* fault, LeafLine* line);
+    bool leaf(uint64_t pte, uint32_t level, uint32_t asid, uint64_t va, TlbEntry* out,
+              Fault* fault);
+    void prefetch(uint32_t asid, const LeafLine& line, uint64_t walked_vpn);
     bool resolve(const TlbEntry& e, uint64_t va, bool write, Target* t, Fault* fault);
 
     HostMemory& host_;
