@@ -17,6 +17,7 @@
 
 #include <linux/dma-resv.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include <drm/drm_drv.h>
@@ -81,7 +82,14 @@ static void tern_bo_release(struct tern_bo *bo)
 		drm_gem_object_release(obj);
 		kfree(bo);
 	} else {
+		struct mm_struct *mm = bo->locked_mm;
+		unsigned long npages = obj->size >> PAGE_SHIFT;
+
 		drm_gem_shmem_free(&bo->base);
+		if (mm) {
+			account_locked_vm(mm, npages, false);
+			mmdrop(mm);
+		}
 	}
 
 	/* Last: the address space may hold the last device reference. */
@@ -215,16 +223,31 @@ static struct tern_bo *tern_bo_create_host(struct tern_device *tdev,
 					   struct tern_vm *vm, u64 size,
 					   u32 flags)
 {
+	unsigned long npages = size >> PAGE_SHIFT;
 	struct drm_gem_shmem_object *shmem;
 	struct sg_table *sgt;
 	struct tern_bo *bo;
 	int ret;
 
+	/*
+	 * The pages stay pinned for the BO's life: charge them to the
+	 * creator's RLIMIT_MEMLOCK (-ENOMEM beyond it without CAP_IPC_LOCK),
+	 * as other pinning interfaces do.
+	 */
+	ret = account_locked_vm(current->mm, npages, true);
+	if (ret)
+		return ERR_PTR(ret);
+
 	shmem = drm_gem_shmem_create(&tdev->drm, size);
-	if (IS_ERR(shmem))
+	if (IS_ERR(shmem)) {
+		account_locked_vm(current->mm, npages, false);
 		return ERR_CAST(shmem);
+	}
 	bo = to_tern_bo(&shmem->base);
 	bo->flags = flags;
+	/* From here on tern_bo_release() uncharges. */
+	bo->locked_mm = current->mm;
+	mmgrab(bo->locked_mm);
 
 	/* Pins the pages and maps them for the device until the BO is freed. */
 	sgt = drm_gem_shmem_get_pages_sgt(shmem);

@@ -13,6 +13,7 @@
 
 struct drm_device;
 struct drm_file;
+struct mm_struct;
 struct tern_vm;
 
 /**
@@ -23,6 +24,8 @@ struct tern_vm;
  * @va: device VA range in @vm
  * @mem: device-memory range (device BOs)
  * @flags: DRM_TERN_BO_* from creation
+ * @locked_mm: address space whose RLIMIT_MEMLOCK the pinned pages of a
+ *	host BO are charged to (with a reference), NULL for device BOs
  * @release_cb: waits for the owner's jobs before unmapping
  * @release_work: unmaps and frees the BO in process context
  */
@@ -32,6 +35,7 @@ struct tern_bo {
 	struct drm_mm_node va;
 	struct drm_mm_node mem;
 	u32 flags;
+	struct mm_struct *locked_mm;
 	struct dma_fence_cb release_cb;
 	struct work_struct release_work;
 };

@@ -124,7 +124,9 @@ int tern_hw_function_reset(struct tern_device *tdev)
 	int ret;
 
 	ret = tern_hw_req_ack(tdev, TERN_REG_DEV_RESET_REQ,
-			      TERN_REG_DEV_RESET_ACK, TERN_RESET_TIMEOUT_US);
+			      TERN_REG_DEV_RESET_ACK,
+			      tern_is_emulated(tdev) ? TERN_EMU_RESET_TIMEOUT_US :
+						       TERN_RESET_TIMEOUT_US);
 	if (ret) {
 		tern_err(tdev, "function reset not acknowledged\n");
 		return ret;

@@ -32,6 +32,11 @@
 
 /* Function reset scrubs device memory: allow it time (hw-spec 5.11). */
 #define TERN_RESET_TIMEOUT_US		(10 * USEC_PER_SEC)
+/*
+ * tern-emu scrubs in a host process that may be descheduled for long on a
+ * loaded host (a 256 MiB scrub took over 10 s under QEMU TCG).
+ */
+#define TERN_EMU_RESET_TIMEOUT_US	(60 * USEC_PER_SEC)
 /* TLB invalidation and queue reset: several device ticks under emulation. */
 #define TERN_ACK_TIMEOUT_US		(2 * USEC_PER_SEC)
 

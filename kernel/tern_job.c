@@ -505,9 +505,11 @@ static int tern_job_add_deps(struct tern_job *job)
 /*
  * Queue a job: scheduler job, seqno, timeline point, resv fence, push.
  * Under the submit lock, which CTX_DESTROY takes to close the context.
+ * Once pushed, the job may run and be freed at any time: its seqno is
+ * returned in @seqno.
  */
 static int tern_job_push(struct tern_ctx *ctx, struct tern_job *job,
-			 struct dma_fence_chain *chain)
+			 struct dma_fence_chain *chain, u64 *seqno)
 {
 	struct tern_file_priv *fpriv = ctx->fpriv;
 	struct dma_resv *resv = &ctx->vm->resv;
@@ -549,6 +551,9 @@ static int tern_job_push(struct tern_ctx *ctx, struct tern_job *job,
 
 	drm_syncobj_add_point(ctx->syncobj, chain, finished, job->seqno);
 	WRITE_ONCE(ctx->submitted, job->seqno);
+	*seqno = job->seqno;
+	trace_tern_job_submit(ctx->q->index, ctx->id, job->seqno, job->ncmds,
+			      job->ndeps);
 	drm_sched_entity_push_job(&job->base);
 	mutex_unlock(&ctx->submit_lock);
 	return 0;
@@ -622,14 +627,12 @@ int tern_submit_ioctl(struct drm_device *dev, void *data,
 	job->ctx = ctx;
 	atomic_inc(&ctx->jobs);
 
-	ret = tern_job_push(ctx, job, chain);
+	ret = tern_job_push(ctx, job, chain, &args->seqno);
 	if (ret)
 		goto err_destroy;
 
+	/* The job belongs to the scheduler now and may already be freed. */
 	kfree(in);
-	args->seqno = job->seqno;
-	trace_tern_job_submit(ctx->q->index, ctx->id, job->seqno, job->ncmds,
-			      job->ndeps);
 	return 0;
 
 err_destroy:

@@ -176,6 +176,13 @@ static u64 tern_vm_pte_flags(bool writable, bool devmem)
 	       (devmem ? TERN_PTE_DEVMEM : 0);
 }
 
+/*
+ * Every BO's VA range is followed by one unmapped guard page (part of its
+ * node, never mapped), so that a linear overrun faults (UNMAPPED) instead
+ * of reaching the next BO.
+ */
+#define TERN_VA_GUARD		TERN_PAGE_SIZE
+
 static int tern_vm_alloc_va(struct tern_vm *vm, struct drm_mm_node *va,
 			    u64 size, bool devmem)
 {
@@ -184,8 +191,8 @@ static int tern_vm_alloc_va(struct tern_vm *vm, struct drm_mm_node *va,
 	/* Large device BOs: align the VA too, for 2 MiB leaves. */
 	if (devmem && size >= TERN_LARGE_PAGE_SIZE)
 		align = TERN_LARGE_PAGE_SIZE;
-	return drm_mm_insert_node_in_range(&vm->va_mm, va, size, align, 0,
-					   TERN_VA_START, TERN_VA_END,
+	return drm_mm_insert_node_in_range(&vm->va_mm, va, size + TERN_VA_GUARD,
+					   align, 0, TERN_VA_START, TERN_VA_END,
 					   DRM_MM_INSERT_BEST);
 }
 
@@ -284,12 +291,14 @@ out:
  */
 void tern_vm_unmap(struct tern_vm *vm, struct drm_mm_node *va)
 {
+	u64 size = va->size - TERN_VA_GUARD;
+
 	mutex_lock(&vm->lock);
-	tern_vm_clear_range(vm, va->start, va->size);
+	tern_vm_clear_range(vm, va->start, size);
 	/* The entries must be cleared before the invalidation request. */
 	wmb();
-	tern_mmu_invalidate(vm->tdev, vm->asid, va->start, va->size);
-	vm->mapped -= va->size;
+	tern_mmu_invalidate(vm->tdev, vm->asid, va->start, size);
+	vm->mapped -= size;
 	drm_mm_remove_node(va);
 	mutex_unlock(&vm->lock);
 }
