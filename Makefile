@@ -14,14 +14,19 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config python3 \
 	libspdlog-dev libfmt-dev libdrm-dev liburing-dev libnuma-dev \
 	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format sparse
 
-.PHONY: all deps test test-fast bench lint format module clean help
+.PHONY: all deps deps-packages test test-fast bench lint format module kernel-check vm-test clean help
 
 all: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Idempotent: installs only what is missing, and only as root.
-deps:
+# Idempotent: installs only what is missing, and only as root. The kernel
+# checks and the QEMU suites also need QEMU, busybox and Debian's 6.1 and 6.12
+# kernel images and headers (6.12 from bookworm-backports): tests/vm/deps.sh.
+deps: deps-packages
+	tests/vm/deps.sh
+
+deps-packages:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed$$' || echo $$p; done); \
@@ -33,12 +38,16 @@ deps:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $$missing
 
-# The test command (README, .ci/run): every suite, plus the sanitizer build.
+# The test command (README, .ci/run): every userspace suite, again under
+# ASan/UBSan/LSan, the kernel module's static checks on both kernels, and
+# tern.ko run for real in QEMU on both kernels.
 test: all
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	cmake -S . -B $(BUILD_SAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS) -L unit
+	$(MAKE) --no-print-directory kernel-check
+	$(MAKE) --no-print-directory vm-test BUILD_VM=$(BUILD)
 
 # The release build's suites only, for the edit-compile-test loop.
 test-fast: all
@@ -63,8 +72,27 @@ format: deps
 module:
 	$(MAKE) -C kernel KDIR=$(KDIR)
 
+# tern.ko against Debian's 6.1 and 6.12 headers: W=1 and sparse (C=2) with
+# no finding, checkpatch --strict clean (kernel/scripts/lint.sh).
+KERNELS ?= 6.1 6.12
+kernel-check: deps
+	@set -e; for s in $(KERNELS); do \
+		k=$$(bash -c '. tests/vm/lib.sh && vm_kernel "$$1"' _ $$s); \
+		kernel/scripts/lint.sh /lib/modules/$$k/build; \
+	done
+
+# tern.ko run for real: QEMU (TCG) boots each kernel with two tern-emu
+# devices and runs the guest suites (tests/vm, docs/testing-vm.md). BUILD_VM
+# is the CMake tree the guest's binaries come from (make test reuses BUILD).
+BUILD_VM ?= build-vm
+vm-test: deps
+	TERN_VM_BUILD=$(abspath $(BUILD_VM)) JOBS=$(JOBS) tests/vm/build.sh $(KERNELS)
+	@rc=0; for k in $(KERNELS); do \
+		TERN_VM_BUILD=$(abspath $(BUILD_VM)) tests/vm/suites.sh $$k || rc=1; \
+	done; exit $$rc
+
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_BENCH)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_BENCH) build-vm
 
 help:
-	@echo "make deps | all | test | test-fast | bench | lint | format | module | clean"
+	@echo "make deps | all | test | test-fast | bench | lint | format | module | kernel-check | vm-test | clean"
