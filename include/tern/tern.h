@@ -333,6 +333,208 @@ TERN_API tern_status tern_program_launch(tern_queue queue, tern_program program,
                                          const tern_tensor* bindings, uint32_t binding_count,
                                          const tern_launch_desc* desc);
 
+/* ---- Administration: properties, telemetry, health, holders, reset ---- */
+/*
+ * What monitoring and administration tools (tern-smi) need. None of these
+ * calls takes a device address space: they read parameters and telemetry
+ * through the UAPI and, on the kernel backend, the driver's sysfs
+ * attributes and /proc/<pid>/fdinfo. A value a backend cannot report is
+ * marked unavailable (a clear `valid` bit, a 0 documented as "unknown"),
+ * never estimated.
+ */
+
+/* Device capabilities (tern_device_properties.capabilities), bit for bit
+ * the UAPI's DRM_TERN_CAP_*: bits 0..31 are the hardware's, 32..63 the
+ * driver's. */
+#define TERN_CAP_FP32 (1ull << 0)
+#define TERN_CAP_BF16 (1ull << 1)
+#define TERN_CAP_FP16 (1ull << 2)
+#define TERN_CAP_INT32 (1ull << 3)
+#define TERN_CAP_SEMAPHORES (1ull << 4)
+#define TERN_CAP_TIMESTAMP (1ull << 5)
+#define TERN_CAP_LARGE_PAGES (1ull << 6)
+#define TERN_CAP_PARTITIONING (1ull << 7)     /* the card can be split into VFs */
+#define TERN_CAP_ERR_INJECT (1ull << 8)       /* a test card */
+#define TERN_CAP_TIMELINE_SYNCOBJ (1ull << 32)
+#define TERN_CAP_DEVICE_MMAP (1ull << 33)     /* device memory is CPU-mappable */
+#define TERN_CAP_PARTITION_SET (1ull << 34)   /* the driver can program partitions */
+#define TERN_CAP_TELEMETRY (1ull << 35)       /* tern_device_get_telemetry works */
+#define TERN_CAP_EMULATED (1ull << 36)        /* the device model, not silicon */
+
+typedef struct tern_device_properties {
+    uint32_t struct_size;
+    uint32_t vendor_id;          /* PCI vendor ID */
+    uint32_t device_id;          /* PCI device ID: 0x0001 PF, 0x0002 VF */
+    uint32_t revision;           /* PCI revision ID */
+    uint64_t capabilities;       /* TERN_CAP_* */
+    uint32_t core_mask;          /* physical cores of this function, one bit per core of the card */
+    uint32_t num_queues;         /* hardware queues of this function */
+    uint32_t max_contexts;       /* contexts that can exist at once, all processes together */
+    uint32_t max_address_spaces; /* files holding buffers or contexts at once */
+    uint32_t va_bits;            /* width of a device virtual address */
+    uint32_t max_partitions;     /* VF partitions the card supports; 0 on a VF or without */
+    uint64_t page_size;          /* device MMU page size, bytes */
+    uint64_t timestamp_freq_hz;  /* device clock of timestamps and telemetry */
+    char transport[16];          /* "pci", "emulated" (tern-emu in QEMU), "mock"; "" unknown */
+    /* PCIe link from sysfs; 0 = unknown (always on the mock backend). */
+    uint32_t link_speed_mts;     /* current speed per lane, MT/s (16000 = 16 GT/s) */
+    uint32_t link_width;         /* current lanes */
+    uint32_t link_max_speed_mts; /* capability of the device and slot */
+    uint32_t link_max_width;
+} tern_device_properties;
+
+/* Static properties of a device beyond tern_device_get_info. */
+TERN_API tern_status tern_device_get_properties(tern_device device,
+                                                tern_device_properties* properties);
+
+/* Sensors of tern_telemetry.valid, bit for bit the UAPI's DRM_TERN_TELEM_*.
+ * A field whose bit is clear is not measured on this device and reads 0:
+ * unavailable, not zero. */
+#define TERN_TELEMETRY_TEMP_DIE (1u << 0)      /* temp_die_mc, temp_limit_mc */
+#define TERN_TELEMETRY_TEMP_HBM (1u << 1)      /* temp_hbm_mc */
+#define TERN_TELEMETRY_COOLANT_IN (1u << 2)    /* coolant_in_mc */
+#define TERN_TELEMETRY_COOLANT_OUT (1u << 3)   /* coolant_out_mc */
+#define TERN_TELEMETRY_COOLANT_FLOW (1u << 4)  /* coolant_flow_ml_min */
+#define TERN_TELEMETRY_POWER (1u << 5)         /* power_mw */
+#define TERN_TELEMETRY_ENERGY (1u << 6)        /* energy_uj */
+#define TERN_TELEMETRY_CORE_UTIL (1u << 7)     /* core_util[0 .. num_cores) */
+#define TERN_TELEMETRY_ECC (1u << 8)           /* ecc_corrected, ecc_uncorrected */
+#define TERN_TELEMETRY_CLOCK (1u << 9)         /* clock_mhz, throttled */
+
+#define TERN_TELEMETRY_MAX_CORES 32
+
+typedef struct tern_telemetry {
+    uint32_t struct_size;
+    uint32_t valid;            /* TERN_TELEMETRY_* of the sensors present */
+    uint32_t seq;              /* device telemetry update counter */
+    uint32_t num_cores;        /* valid entries of core_util */
+    uint64_t timestamp_ns;     /* device clock when the sample was read */
+    int32_t temp_die_mc;       /* die temperature, milli-degrees Celsius */
+    int32_t temp_hbm_mc;       /* HBM temperature, milli-degrees Celsius */
+    int32_t coolant_in_mc;     /* coolant inlet temperature, milli-degrees Celsius */
+    int32_t coolant_out_mc;    /* coolant outlet temperature, milli-degrees Celsius */
+    int32_t temp_limit_mc;     /* die temperature where the clock throttles, milli-degrees C */
+    uint32_t coolant_flow_ml_min; /* coolant flow, millilitres per minute */
+    uint32_t power_mw;         /* board power, milliwatts */
+    uint32_t clock_mhz;        /* current core clock, MHz */
+    uint64_t energy_uj;        /* energy since the card powered on, microjoules */
+    uint64_t ecc_corrected;    /* corrected memory errors since power-on */
+    uint64_t ecc_uncorrected;  /* uncorrected memory errors since power-on */
+    uint32_t throttled;        /* 1 while the clock is thermally throttled */
+    uint32_t heartbeat;        /* device heartbeat counter, +1 every 10 ms */
+    /* Utilisation of each core of this function over the last telemetry
+     * period (10 ms), 0..10000 = 0.00..100.00 %; index i is the i-th set
+     * bit of tern_device_properties.core_mask. */
+    uint32_t core_util[TERN_TELEMETRY_MAX_CORES];
+} tern_telemetry;
+
+/* One telemetry sample. Temperatures, power, energy and ECC counts are
+ * card-wide, also on a partition; core_util covers the function's cores.
+ * TERN_ERROR_NOT_SUPPORTED without TERN_CAP_TELEMETRY. */
+TERN_API tern_status tern_device_get_telemetry(tern_device device, tern_telemetry* telemetry);
+
+/* Driver state of a function (sysfs tern/state on the kernel backend). */
+typedef enum tern_device_state {
+    TERN_DEVICE_STATE_UNKNOWN = 0,   /* the backend does not report it (the mock) */
+    TERN_DEVICE_STATE_READY = 1,     /* accepting work */
+    TERN_DEVICE_STATE_RESETTING = 2, /* a function reset is in progress */
+    TERN_DEVICE_STATE_WEDGED = 3,    /* a reset failed or the device went away */
+} tern_device_state;
+
+/* Bits of tern_device_health.valid. */
+#define TERN_HEALTH_RESET_COUNT (1u << 0) /* reset_count */
+#define TERN_HEALTH_HEARTBEAT (1u << 1)   /* heartbeat_advancing (needs telemetry) */
+
+/* How long tern_device_get_health watches the heartbeat, at most. */
+#define TERN_HEALTH_HEARTBEAT_WINDOW_MS 250
+
+typedef struct tern_device_health {
+    uint32_t struct_size;
+    tern_device_state state;      /* driver state */
+    uint32_t valid;               /* TERN_HEALTH_* of the fields below that are known */
+    uint32_t heartbeat_advancing; /* 1: the heartbeat moved within the window, 0: it stalled */
+    uint64_t reset_count;         /* function resets since the driver bound */
+} tern_device_health;
+
+/* Liveness facts of a device: the driver's state and reset count, and
+ * whether the device heartbeat advances (watched for up to
+ * TERN_HEALTH_HEARTBEAT_WINDOW_MS; the call returns as soon as it moves).
+ * Temperatures, throttling and ECC counts are in tern_device_get_telemetry. */
+TERN_API tern_status tern_device_get_health(tern_device device, tern_device_health* health);
+
+/* Bits of tern_process_info.valid. */
+#define TERN_PROCESS_DEVICE_MEMORY (1u << 0) /* device_memory_bytes */
+#define TERN_PROCESS_HOST_MEMORY (1u << 1)   /* host_memory_bytes */
+#define TERN_PROCESS_ENGINE_TIME (1u << 2)   /* engine_time_ns */
+#define TERN_PROCESS_FILES (1u << 3)         /* num_files */
+
+typedef struct tern_process_info {
+    uint32_t struct_size;
+    int32_t pid;
+    char command[64];             /* /proc/<pid>/comm; "" if it exited meanwhile */
+    uint32_t valid;               /* TERN_PROCESS_* of the fields below that are known */
+    uint32_t num_files;           /* open files (distinct DRM clients) on the device */
+    uint64_t device_memory_bytes; /* device-memory buffers of those files */
+    uint64_t host_memory_bytes;   /* pinned host buffers of those files */
+    uint64_t engine_time_ns;      /* device time their jobs have used */
+} tern_process_info;
+
+/* Processes that hold the device open. Kernel backend: from
+ * /proc/<pid>/fdinfo (the driver's drm-engine-compute and
+ * drm-total-{device,host} keys), one entry per process with its distinct
+ * files summed (a file shared by several processes counts in each).
+ * Processes of other users can be inspected only with CAP_SYS_PTRACE
+ * (root); they are counted in *uninspected (may be NULL), since they may
+ * hold the device too. Mock backend: the devices live inside the calling
+ * process, so the only holder is the caller itself, with the device memory
+ * allocated on the function (all of it is the caller's) and no engine
+ * time, host memory or file count (their valid bits are clear).
+ *
+ * `processes` is an array of `capacity` entries whose struct_size the
+ * caller sets (each to sizeof(tern_process_info)); NULL is allowed when
+ * capacity is 0. *count receives the number of holders, which may exceed
+ * capacity: then only the first `capacity` are written (call again with
+ * more room). */
+TERN_API tern_status tern_device_get_processes(tern_device device, tern_process_info* processes,
+                                               uint32_t capacity, uint32_t* count,
+                                               uint32_t* uninspected);
+
+typedef struct tern_reset_result {
+    uint32_t struct_size;
+    tern_device_state state;     /* driver state after the reset, or when the wait ended */
+    uint64_t reset_count_before; /* 0 if unknown */
+    uint64_t reset_count_after;  /* 0 if unknown */
+    uint64_t duration_ns;        /* how long the call waited */
+} tern_reset_result;
+
+/* Resets the function (kernel backend: writes 1 to sysfs tern/reset, which
+ * needs CAP_SYS_ADMIN) and waits at most timeout_ns (< 0: no limit) for
+ * the driver to finish. Every context of every process on the function
+ * ends in the RESET state and device memory is scrubbed. Returns TERN_OK
+ * only if the driver reported success, the state reads "ready" and the
+ * reset count went up; TERN_ERROR_PERMISSION without the privilege;
+ * TERN_ERROR_TIMEOUT if the wait expired (the reset may still complete:
+ * check the state later); TERN_ERROR_DEVICE_LOST if the driver reports the
+ * function wedged; TERN_ERROR_IO if the reset was not observed;
+ * TERN_ERROR_NOT_SUPPORTED on the mock backend (its devices live in the
+ * calling process; there is no administrator reset) or without the sysfs
+ * attribute. `result` may be NULL; it is filled on success and failure. */
+TERN_API tern_status tern_device_reset(tern_device device, int64_t timeout_ns,
+                                       tern_reset_result* result);
+
+typedef struct tern_version_info {
+    uint32_t struct_size;
+    uint32_t api_version;  /* TERN_API_VERSION of the runtime, as tern_runtime_version */
+    uint32_t uapi_version; /* UAPI the runtime was built for, major << 16 | minor: it needs
+                            * a driver with the same major and at least this minor */
+    char release[32];      /* libternrt release, "0.1.0" */
+    char backend[16];      /* backend of the initialised runtime; "" before tern_init */
+} tern_version_info;
+
+/* Versions of the runtime itself; works before tern_init. The driver's,
+ * firmware's and hardware's versions are per device (tern_device_info). */
+TERN_API tern_status tern_get_version_info(tern_version_info* info);
+
 #ifdef __cplusplus
 }
 #endif

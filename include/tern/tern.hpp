@@ -426,3 +426,73 @@ inline void Queue::wait(const Event& event) {
 }
 
 }  // namespace tern
+
+// ---- Administration (tern.h: properties, telemetry, health, holders, reset)
+
+namespace tern {
+
+// Versions of the runtime (works before tern_init).
+inline tern_version_info version_info() {
+    tern_version_info v{};
+    v.struct_size = sizeof(v);
+    detail::check(tern_get_version_info(&v));
+    return v;
+}
+
+inline tern_device_properties properties(const Device& device) {
+    tern_device_properties p{};
+    p.struct_size = sizeof(p);
+    detail::check(tern_device_get_properties(device.handle(), &p));
+    return p;
+}
+
+// One telemetry sample; throws TERN_ERROR_NOT_SUPPORTED without telemetry.
+inline tern_telemetry telemetry(const Device& device) {
+    tern_telemetry t{};
+    t.struct_size = sizeof(t);
+    detail::check(tern_device_get_telemetry(device.handle(), &t));
+    return t;
+}
+
+// Takes up to TERN_HEALTH_HEARTBEAT_WINDOW_MS (watches the heartbeat).
+inline tern_device_health health(const Device& device) {
+    tern_device_health h{};
+    h.struct_size = sizeof(h);
+    detail::check(tern_device_get_health(device.handle(), &h));
+    return h;
+}
+
+struct Processes {
+    std::vector<tern_process_info> list;
+    uint32_t uninspected = 0;  // processes whose files could not be read
+};
+
+// Processes holding `device` open (see tern_device_get_processes).
+inline Processes processes(const Device& device) {
+    Processes out;
+    // Holders may appear between the two calls: retry with more room.
+    for (uint32_t capacity = 16;; capacity *= 2) {
+        tern_process_info blank{};
+        blank.struct_size = sizeof(blank);
+        out.list.assign(capacity, blank);
+        uint32_t count = 0;
+        detail::check(tern_device_get_processes(device.handle(), out.list.data(), capacity,
+                                                &count, &out.uninspected));
+        if (count <= capacity) {
+            out.list.resize(count);
+            return out;
+        }
+        capacity = count;
+    }
+}
+
+// Resets the function and waits at most `timeout` (see tern_device_reset);
+// throws tern::Error unless the reset was observed to succeed.
+inline tern_reset_result reset(const Device& device, std::chrono::nanoseconds timeout) {
+    tern_reset_result r{};
+    r.struct_size = sizeof(r);
+    detail::check(tern_device_reset(device.handle(), detail::to_ns(timeout), &r));
+    return r;
+}
+
+}  // namespace tern
