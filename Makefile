@@ -12,9 +12,10 @@ CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config python3 \
 	libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev \
 	libspdlog-dev libfmt-dev libdrm-dev liburing-dev libnuma-dev \
-	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format sparse
+	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format sparse \
+	libxxhash-dev clang libclang-rt-14-dev
 
-.PHONY: all deps deps-packages test test-fast bench lint format module kernel-check vm-test clean help
+.PHONY: all deps deps-packages test test-fast bench demo lint format module kernel-check vm-test clean help
 
 all: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -58,8 +59,26 @@ test-fast: all
 BUILD_BENCH ?= build-bench
 bench: deps
 	cmake -S . -B $(BUILD_BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(BUILD_BENCH) -j $(JOBS) --target tern-bench
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target tern-bench tern-model-bench tern-matmul-bench
 	$(BUILD_BENCH)/bench/tern-bench
+	$(BUILD_BENCH)/bench/tern-model-bench
+	$(BUILD_BENCH)/bench/tern-matmul-bench
+
+# The README's first command: builds the runtime and the model examples
+# (Release, own tree, only those targets), then each example builds its
+# models (fp32, bf16), saves them to $(DEMO_MODELS), loads and runs them on
+# the mock device through the model API, and prints the max abs error
+# against the CPU reference and per-run latency and throughput.
+BUILD_DEMO  ?= build-demo
+DEMO_MODELS ?= $(BUILD_DEMO)/models
+demo: deps
+	cmake -S . -B $(BUILD_DEMO) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD_DEMO) -j $(JOBS) --target tern_example_mlp tern_example_transformer
+	@mkdir -p $(DEMO_MODELS)
+	@echo
+	TERN_BACKEND=mock $(BUILD_DEMO)/examples/models/tern_example_mlp --dir $(DEMO_MODELS)
+	@echo
+	TERN_BACKEND=mock $(BUILD_DEMO)/examples/models/tern_example_transformer --dir $(DEMO_MODELS)
 
 lint: deps
 	scripts/check-format.sh
@@ -92,7 +111,7 @@ vm-test: deps
 	done; exit $$rc
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_BENCH) build-vm
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_BENCH) $(BUILD_DEMO) build-vm
 
 help:
-	@echo "make deps | all | test | test-fast | bench | lint | format | module | kernel-check | vm-test | clean"
+	@echo "make demo | deps | all | test | test-fast | bench | lint | format | module | kernel-check | vm-test | clean"
