@@ -23,8 +23,9 @@ namespace tern::smi {
 Exit cmd_top(const GlobalOptions& g, const RepeatOptions& r) {
     const bool live = stdout_is_tty() && !g.json;
     // Not a terminal and no --count: one frame, so that pipes and scripts end.
-    const std::optional<uint64_t> count =
-        r.count ? r.count : (stdout_is_tty() ? std::nullopt : std::optional<uint64_t>(1));
+    // 0 = until q or Ctrl-C (a plain integer: GCC's -O2 flow analysis
+    // cannot see that an engaged std::optional here is initialised).
+    const uint64_t count = r.count ? *r.count : (stdout_is_tty() ? 0 : 1);
     const auto interval = std::chrono::milliseconds(r.interval_ms.value_or(1000));
     Session s(g.backend);
     std::vector<OpenDevice*> devs = s.select(parse_selectors(g.devices));
@@ -35,7 +36,7 @@ Exit cmd_top(const GlobalOptions& g, const RepeatOptions& r) {
     if (live)
         screen = std::make_unique<LiveScreen>();
     const auto start = std::chrono::steady_clock::now();
-    for (uint64_t frame = 0; !count || frame < *count; ++frame) {
+    for (uint64_t frame = 0; count == 0 || frame < count; ++frame) {
         json doc = envelope("top", s.backend());
         doc["frame"] = frame;
         json list = json::array();
@@ -64,7 +65,7 @@ Exit cmd_top(const GlobalOptions& g, const RepeatOptions& r) {
             std::fputs(out.c_str(), stdout);
             std::fflush(stdout);
         }
-        if (count && frame + 1 >= *count)
+        if (count != 0 && frame + 1 >= count)
             break;
         if (wait_until(start + interval * (frame + 1), &keys))
             break;
