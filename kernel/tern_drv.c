@@ -476,9 +476,7 @@ static struct pci_driver tern_pci_driver = {
 	.shutdown = tern_shutdown,
 	.sriov_configure = tern_partition_sriov_configure,
 	.err_handler = &tern_pci_err_handlers,
-	.driver = {
-		.dev_groups = tern_sysfs_groups,
-	},
+	.dev_groups = tern_sysfs_groups,
 };
 
 static int __init tern_init(void)
