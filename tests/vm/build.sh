@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # build.sh [K...] - build what the VM suites need, in build-vm/:
-#   - the CMake targets tern-emu, tern_runtime_tests and the runtime
-#     examples (Debug build, configured on first use),
+#   - the CMake targets tern-emu, tern_runtime_tests, the runtime
+#     examples and tern-smi (Debug build, configured on first use),
 #   - tern-vm-probe, the guest's small UAPI client,
 #   - tern.ko for each kernel K (a release, or 6.1 / 6.12).
 set -euo pipefail
@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 jobs=${JOBS:-2}
-targets=(tern-emu tern_runtime_tests tern_example_c tern_example_cpp)
+targets=(tern-emu tern_runtime_tests tern_example_c tern_example_cpp tern-smi)
 
 if [ ! -e "$VM_BUILD/build.ninja" ] && [ ! -e "$VM_BUILD/Makefile" ]; then
 	gen=()
