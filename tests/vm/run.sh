@@ -98,6 +98,29 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The guest mounts tmpfs on /tmp, /run and /var/tmp, which would hide a
+# repository or build tree below them (a CI clone in /tmp): those come in
+# through their own read-only 9p shares, mounted at the same path.
+shares=()
+mounts=()
+hidden_by_tmpfs() {
+	case $1 in
+	/tmp | /tmp/* | /run | /run/* | /var/tmp | /var/tmp/*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+add_share() {
+	local tag=$1 path=$2
+	hidden_by_tmpfs "$path" || return 0
+	shares+=(-virtfs "local,path=$path,mount_tag=$tag,security_model=none,readonly=on,multidevs=remap")
+	mounts+=("mkdir -p $(printf %q "$path") && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro,cache=loose $tag $(printf %q "$path") || exit 125")
+}
+add_share repo "$REPO"
+case $VM_BUILD/ in
+"$REPO"/*) ;;
+*) add_share vmbuild "$VM_BUILD" ;;
+esac
+
 # The command and its environment, run by the initramfs's /init.
 {
 	echo '#!/bin/bash'
@@ -108,6 +131,9 @@ trap 'exit 130' INT TERM
 	printf 'export TERN_REPO=%q TERN_VM_BUILD=%q\n' "$REPO" "$VM_BUILD"
 	for e in "${guest_env[@]}"; do
 		printf 'export %q\n' "$e"
+	done
+	for m in "${mounts[@]}"; do
+		echo "$m"
 	done
 	echo 'cd /tmp'
 	printf '%q ' "$@"
@@ -153,6 +179,7 @@ timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
 	-append "console=ttyS0 panic=-1 rdinit=/init $append" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
+	"${shares[@]}" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	"${chardevs[@]}" \
 	< /dev/null > "$results/serial.log" 2>&1
