@@ -13,6 +13,8 @@
 #include <tern/model_builder.hpp>
 #include <tern/tern_model.hpp>
 
+#include "bench_util.hpp"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
@@ -46,10 +48,7 @@ std::vector<float> uniform(size_t n, uint64_t seed) {
     return v;
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using tern::bench::median;
 
 double seconds(Clock::duration d) {
     return std::chrono::duration<double>(d).count();

@@ -14,6 +14,7 @@
 // $TMPDIR (else /tmp) and is removed at exit. Runs on TERN_BACKEND
 // (default mock, with 1 GiB of device memory unless TERN_MOCK_MEMORY says
 // otherwise).
+#include "bench_util.hpp"
 #include "model/model_file.hpp"
 #include "model_bench_isa.hpp"
 
@@ -35,6 +36,9 @@
 
 namespace {
 
+using tern::bench::median;
+using tern::bench::verdict;
+
 using Clock = std::chrono::steady_clock;
 
 double sec_since(Clock::time_point t0) {
@@ -46,30 +50,6 @@ std::string g_file;  // removed at exit
 void remove_file() {
     if (!g_file.empty())
         unlink(g_file.c_str());
-}
-
-[[noreturn]] void die(const char* call, tern_status s) {
-    tern_error_detail d{};
-    d.struct_size = sizeof(d);
-    tern_last_error(&d);
-    std::fprintf(stderr, "tern-model-bench: %s: %s: %s\n", call, tern_status_str(s), d.message);
-    std::exit(1);
-}
-
-#define CHECK(call)                    \
-    do {                               \
-        const tern_status s_ = (call); \
-        if (s_ != TERN_OK)             \
-            die(#call, s_);            \
-    } while (0)
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-const char* verdict(bool ok) {
-    return ok ? "PASS" : "MISS";
 }
 
 struct Device {
@@ -327,6 +307,7 @@ bool bench_runs(const Device& d, bool quick) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    tern::bench::program = "tern-model-bench";
     bool quick = false;
     uint64_t mib = 256;
     for (int i = 1; i < argc; ++i) {

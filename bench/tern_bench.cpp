@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 #include <tern/tern.h>
 #include <unistd.h>
+#include "bench_util.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -35,39 +36,14 @@
 
 namespace {
 
+using tern::bench::median;
+using tern::bench::percentile;
+using tern::bench::verdict;
+
 using Clock = std::chrono::steady_clock;
 
 double ns_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-}
-
-[[noreturn]] void die(const char* call, tern_status s) {
-    tern_error_detail d{};
-    d.struct_size = sizeof(d);
-    tern_last_error(&d);
-    std::fprintf(stderr, "tern-bench: %s: %s: %s\n", call, tern_status_str(s), d.message);
-    std::exit(1);
-}
-
-#define CHECK(call)                    \
-    do {                               \
-        const tern_status s_ = (call); \
-        if (s_ != TERN_OK)             \
-            die(#call, s_);            \
-    } while (0)
-
-double percentile(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
-    return v[i];
-}
-
-double median(std::vector<double> v) {
-    return percentile(std::move(v), 0.5);
-}
-
-const char* verdict(bool ok) {
-    return ok ? "PASS" : "MISS";
 }
 
 // ---- machine -----------------------------------------------------------------
