@@ -19,20 +19,6 @@ std::string shape_str(const Shape& shape) {
     return s + "]";
 }
 
-const char* dtype_name(DType dtype) {
-    switch (dtype) {
-        case DType::kFp32:
-            return "fp32";
-        case DType::kBf16:
-            return "bf16";
-        case DType::kFp16:
-            return "fp16";
-        case DType::kInt32:
-            return "int32";
-    }
-    return "unknown dtype";
-}
-
 bool is_float(DType dtype) {
     return dtype == DType::kFp32 || dtype == DType::kBf16 || dtype == DType::kFp16;
 }

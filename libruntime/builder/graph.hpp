@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/model_file.hpp"
 #include "tern/model_builder.hpp"
 
 namespace tern::builder::detail {
@@ -86,7 +87,7 @@ namespace tern::builder::detail {
 
 uint64_t element_count(const Shape& shape);
 std::string shape_str(const Shape& shape);
-const char* dtype_name(DType dtype);
+using tern::model::dtype_name;  // model/model_file.hpp
 const char* unary_name(UnaryOp op);
 const char* binary_name(BinaryOp op);
 const char* reduce_name(ReduceOp op);

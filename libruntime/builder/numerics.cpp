@@ -7,18 +7,6 @@
 
 namespace tern::builder::detail {
 
-size_t dtype_size(DType dtype) {
-    switch (dtype) {
-        case DType::kFp32:
-        case DType::kInt32:
-            return 4;
-        case DType::kBf16:
-        case DType::kFp16:
-            return 2;
-    }
-    return 0;
-}
-
 uint16_t float_to_bf16(float value) {
     const uint32_t bits = std::bit_cast<uint32_t>(value);
     if (std::isnan(value)) {

@@ -9,11 +9,12 @@
 #include <span>
 #include <vector>
 
+#include "model/model_file.hpp"
 #include "tern/model_builder.hpp"
 
 namespace tern::builder::detail {
 
-size_t dtype_size(DType dtype);
+using tern::model::dtype_size;  // bytes per element, 0 if unknown
 
 // fp32 -> bf16 bits, round to nearest even; NaN -> quiet NaN.
 uint16_t float_to_bf16(float value);
