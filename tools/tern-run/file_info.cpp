@@ -3,12 +3,16 @@
 
 #include "model/model_file.hpp"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <iterator>
 #include <system_error>
 
 namespace tern::run {
@@ -117,37 +121,36 @@ nlohmann::json file_info(const std::string& path) {
 
 std::string file_info_text(const nlohmann::json& j) {
     std::string s;
-    char line[512];
-    auto add = [&](const std::string& l) { s += l + "\n"; };
-    add("model '" + j["name"].get<std::string>() + "', format " + j["format"].get<std::string>() +
-        ", " + std::to_string(j["file_size"].get<uint64_t>()) + " bytes");
-    add("sections:");
+    auto out = std::back_inserter(s);
+    fmt::format_to(out, "model '{}', format {}, {} bytes\n", j["name"].get<std::string>(),
+                   j["format"].get<std::string>(), j["file_size"].get<uint64_t>());
+    fmt::format_to(out, "sections:\n");
     for (const auto& sec : j["sections"]) {
-        std::snprintf(line, sizeof(line), "  %-13s offset %10llu  size %12llu  xxh3 %s",
-                      sec["type"].get<std::string>().c_str(),
-                      static_cast<unsigned long long>(sec["offset"].get<uint64_t>()),
-                      static_cast<unsigned long long>(sec["size"].get<uint64_t>()),
-                      sec["checksum"].get<std::string>().c_str());
-        add(line);
+        fmt::format_to(out, "  {:<13} offset {:>10}  size {:>12}  xxh3 {}\n",
+                       sec["type"].get<std::string>(), sec["offset"].get<uint64_t>(),
+                       sec["size"].get<uint64_t>(), sec["checksum"].get<std::string>());
     }
     for (const char* kind : {"inputs", "outputs"}) {
-        add(std::string(kind) + ":");
+        fmt::format_to(out, "{}:\n", kind);
         for (const auto& t : j[kind]) {
-            add("  " + t["name"].get<std::string>() + "  " + t["dtype"].get<std::string>() + " " +
-                t["shape"].dump() + "  (" + std::to_string(t["bytes"].get<uint64_t>()) + " bytes)");
+            fmt::format_to(out, "  {}  {} {}  ({} bytes)\n", t["name"].get<std::string>(),
+                           t["dtype"].get<std::string>(), t["shape"].dump(),
+                           t["bytes"].get<uint64_t>());
         }
     }
-    add("binding table:");
-    size_t i = 0;
-    for (const auto& b : j["bindings"])
-        add("  slot " + std::to_string(i++) + ": " + b["role"].get<std::string>() +
-            (b["role"] == "input" || b["role"] == "output"
-                 ? " " + std::to_string(b["index"].get<uint32_t>())
-                 : "") +
-            ", " + std::to_string(b["size"].get<uint64_t>()) + " bytes");
-    add("programs: " + std::to_string(j["programs"].size()) + ", weights " +
-        std::to_string(j["weights_bytes"].get<uint64_t>()) + " bytes, scratch " +
-        std::to_string(j["scratch_bytes"].get<uint64_t>()) + " bytes per queue");
+    fmt::format_to(out, "binding table:\n");
+    size_t slot = 0;
+    for (const auto& b : j["bindings"]) {
+        const std::string role = b["role"].get<std::string>();
+        const std::string index = role == "input" || role == "output"
+                                      ? fmt::format(" {}", b["index"].get<uint32_t>())
+                                      : std::string();
+        fmt::format_to(out, "  slot {}: {}{}, {} bytes\n", slot++, role, index,
+                       b["size"].get<uint64_t>());
+    }
+    fmt::format_to(out, "programs: {}, weights {} bytes, scratch {} bytes per queue\n",
+                   j["programs"].size(), j["weights_bytes"].get<uint64_t>(),
+                   j["scratch_bytes"].get<uint64_t>());
     return s;
 }
 
