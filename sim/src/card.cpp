@@ -52,6 +52,10 @@ CardImpl::CardImpl(const CardConfig& config, HostMemory& host)
         if (p == MAP_FAILED) {
             throw std::runtime_error("ternsim: cannot allocate device memory");
         }
+        // Huge pages: the first touch of device memory (model weights, DMA
+        // destinations) otherwise costs one fault per 4 KiB and dominates
+        // large loads. Advice only: without THP the mapping still works.
+        (void)madvise(p, config_.mem_size, MADV_HUGEPAGE);
         mem_ = static_cast<uint8_t*>(p);
         mem_owned_ = true;
     }
