@@ -26,7 +26,7 @@ std::vector<uint8_t> one_op_program(Opcode opcode, uint32_t n, const std::vector
     for (uint32_t i = 0; i < nt; ++i) {
         tern_isa_tensor t{};
         t.binding = slots[i];
-        t.dtype = TERN_DTYPE_FP32;
+        t.dtype = TERN_ISA_DTYPE_FP32;
         t.rank = 1;
         t.shape[0] = n;
         t.stride[0] = 1;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// One-op device programs for tern-model-bench, built in their own
-// translation unit: tern/hw/tern_isa.h and tern/tern.h both name
-// TERN_DTYPE_INT32 and cannot be included together.
+// One-op device programs for tern-model-bench, encoded from the ISA
+// header directly so that the bench measures the loader and the model
+// layer, not the builder.
 #pragma once
 
 #include <cstdint>

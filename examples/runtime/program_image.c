@@ -13,7 +13,7 @@ static uint32_t f32_bits(float f) {
 static void vector_tensor(struct tern_isa_tensor* t, uint16_t binding, uint32_t n) {
     memset(t, 0, sizeof(*t));
     t->binding = binding;
-    t->dtype = TERN_DTYPE_FP32;
+    t->dtype = TERN_ISA_DTYPE_FP32;
     t->rank = 1;
     for (int d = 0; d < TERN_ISA_MAX_RANK; ++d)
         t->shape[d] = 1;

@@ -57,11 +57,11 @@ std::string check_spec(const TensorSpec& t, const std::string& what) {
 }
 
 bool known_dtype(uint32_t d) {
-    return d >= TERN_DTYPE_FP32 && d <= TERN_DTYPE_INT32;
+    return d >= TERN_ISA_DTYPE_FP32 && d <= TERN_ISA_DTYPE_INT32;
 }
 
 uint32_t isa_esize(uint32_t d) {
-    return d == TERN_DTYPE_FP32 || d == TERN_DTYPE_INT32 ? 4 : 2;
+    return d == TERN_ISA_DTYPE_FP32 || d == TERN_ISA_DTYPE_INT32 ? 4 : 2;
 }
 
 }  // namespace

@@ -89,20 +89,20 @@ TEST(ComputeBinary, BroadcastingAllOpsAndDtypes) {
 
 TEST(ComputeBinary, MixedDtypes) {
     std::mt19937 rng(31);
-    check_binary(TERN_ISA_MUL, TERN_DTYPE_BF16, TERN_DTYPE_FP16, TERN_DTYPE_FP32, {3, 4}, {3, 1},
+    check_binary(TERN_ISA_MUL, TERN_ISA_DTYPE_BF16, TERN_ISA_DTYPE_FP16, TERN_ISA_DTYPE_FP32, {3, 4}, {3, 1},
                  {3, 4}, rng);
-    check_binary(TERN_ISA_ADD, TERN_DTYPE_FP32, TERN_DTYPE_FP32, TERN_DTYPE_BF16, {5}, {5}, {5},
+    check_binary(TERN_ISA_ADD, TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_BF16, {5}, {5}, {5},
                  rng);
 }
 
 TEST(ComputeBinary, NanAndSignedZero) {
     FlatVa va;
     Prog p(va);
-    const uint16_t a = p.tensor(TERN_DTYPE_FP32, {5});
-    const uint16_t b = p.tensor(TERN_DTYPE_FP32, {5});
-    const uint16_t mx = p.tensor(TERN_DTYPE_FP32, {5});
-    const uint16_t mn = p.tensor(TERN_DTYPE_FP32, {5});
-    const uint16_t dv = p.tensor(TERN_DTYPE_FP32, {5});
+    const uint16_t a = p.tensor(TERN_ISA_DTYPE_FP32, {5});
+    const uint16_t b = p.tensor(TERN_ISA_DTYPE_FP32, {5});
+    const uint16_t mx = p.tensor(TERN_ISA_DTYPE_FP32, {5});
+    const uint16_t mn = p.tensor(TERN_ISA_DTYPE_FP32, {5});
+    const uint16_t dv = p.tensor(TERN_ISA_DTYPE_FP32, {5});
     p.set(a, {NAN, 1.0, -0.0, 0.0, 1.0});
     p.set(b, {1.0, NAN, 0.0, -0.0, 0.0});
     p.op(TERN_ISA_MAX, mx, {a, b});
@@ -125,9 +125,9 @@ TEST(ComputeBinary, InPlaceBiasAddWithStridedDestination) {
     Prog p(va);
     // x: [3,2] view with row stride 4 of a [3,4] buffer; x += bias[1,2], in place.
     const uint16_t buf = p.buffer(12 * 4);
-    const uint16_t whole = p.tensor(TERN_DTYPE_FP32, {3, 4}, {}, buf);
-    const uint16_t x = p.tensor(TERN_DTYPE_FP32, {3, 2}, {4, 1}, buf, 1);
-    const uint16_t bias = p.tensor(TERN_DTYPE_FP32, {1, 2});
+    const uint16_t whole = p.tensor(TERN_ISA_DTYPE_FP32, {3, 4}, {}, buf);
+    const uint16_t x = p.tensor(TERN_ISA_DTYPE_FP32, {3, 2}, {4, 1}, buf, 1);
+    const uint16_t bias = p.tensor(TERN_ISA_DTYPE_FP32, {1, 2});
     p.set(whole, {0, 1, 2, 0, 0, 3, 4, 0, 0, 5, 6, 0});
     p.set(bias, {10, 100});
     p.op(TERN_ISA_ADD, x, {x, bias});
@@ -212,14 +212,14 @@ TEST(ComputeUnary, AllOpsAndDtypes) {
 TEST(ComputeUnary, SpecialValues) {
     FlatVa va;
     Prog p(va);
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {6});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {6});
     p.set(s, {-0.0, NAN, 0.0, -1.0, 100.0, -100.0});
-    const uint16_t relu = p.tensor(TERN_DTYPE_FP32, {6});
-    const uint16_t log = p.tensor(TERN_DTYPE_FP32, {6});
-    const uint16_t sqrt = p.tensor(TERN_DTYPE_FP32, {6});
-    const uint16_t rsqrt = p.tensor(TERN_DTYPE_FP32, {6});
-    const uint16_t exp = p.tensor(TERN_DTYPE_FP16, {6});
-    const uint16_t sig = p.tensor(TERN_DTYPE_FP32, {6});
+    const uint16_t relu = p.tensor(TERN_ISA_DTYPE_FP32, {6});
+    const uint16_t log = p.tensor(TERN_ISA_DTYPE_FP32, {6});
+    const uint16_t sqrt = p.tensor(TERN_ISA_DTYPE_FP32, {6});
+    const uint16_t rsqrt = p.tensor(TERN_ISA_DTYPE_FP32, {6});
+    const uint16_t exp = p.tensor(TERN_ISA_DTYPE_FP16, {6});
+    const uint16_t sig = p.tensor(TERN_ISA_DTYPE_FP32, {6});
     p.op(TERN_ISA_RELU, relu, {s});
     p.op(TERN_ISA_LOG, log, {s});
     p.op(TERN_ISA_SQRT, sqrt, {s});
@@ -246,7 +246,7 @@ TEST(ComputeUnary, SpecialValues) {
 TEST(ComputeUnary, InPlace) {
     FlatVa va;
     Prog p(va);
-    const uint16_t t = p.tensor(TERN_DTYPE_BF16, {2, 3});
+    const uint16_t t = p.tensor(TERN_ISA_DTYPE_BF16, {2, 3});
     p.set(t, {-1, 2, -3, 4, -5, 6});
     p.op(TERN_ISA_ABS, t, {t});
     p.op(TERN_ISA_AFFINE, t, {t}, {fbits(2.0f), fbits(-1.0f)});

@@ -16,8 +16,8 @@ struct MatmulCase {
     bool ta = false, tb = false;
     float alpha = 1.0f;
     bool use_alpha = false;
-    uint8_t adt = TERN_DTYPE_FP32, bdt = TERN_DTYPE_FP32, cdt = TERN_DTYPE_FP32,
-            ddt = TERN_DTYPE_FP32;
+    uint8_t adt = TERN_ISA_DTYPE_FP32, bdt = TERN_ISA_DTYPE_FP32, cdt = TERN_ISA_DTYPE_FP32,
+            ddt = TERN_ISA_DTYPE_FP32;
 };
 
 // Reference: d[b, i, j] = alpha * sum_k opA[b, i, k] opB[b, k, j] + c (broadcast).
@@ -161,15 +161,15 @@ TEST(ComputeMatmul, MixedDtypes) {
     mc.b = {8, 5};
     mc.c = {5};
     mc.d = {4, 5};
-    mc.adt = TERN_DTYPE_BF16;
-    mc.bdt = TERN_DTYPE_FP16;
-    mc.cdt = TERN_DTYPE_FP32;
-    mc.ddt = TERN_DTYPE_FP32;
+    mc.adt = TERN_ISA_DTYPE_BF16;
+    mc.bdt = TERN_ISA_DTYPE_FP16;
+    mc.cdt = TERN_ISA_DTYPE_FP32;
+    mc.ddt = TERN_ISA_DTYPE_FP32;
     check_matmul(mc, rng);
-    mc.adt = TERN_DTYPE_FP32;
-    mc.bdt = TERN_DTYPE_FP32;
-    mc.cdt = TERN_DTYPE_BF16;
-    mc.ddt = TERN_DTYPE_FP16;
+    mc.adt = TERN_ISA_DTYPE_FP32;
+    mc.bdt = TERN_ISA_DTYPE_FP32;
+    mc.cdt = TERN_ISA_DTYPE_BF16;
+    mc.ddt = TERN_ISA_DTYPE_FP16;
     check_matmul(mc, rng);
 }
 
@@ -214,9 +214,9 @@ TEST(ComputeMatmul, DestinationAliasesOperands) {
     std::mt19937 rng(15);
     FlatVa va;
     Prog p(va);
-    const uint16_t a = p.tensor(TERN_DTYPE_FP32, {4, 4});
-    const uint16_t b = p.tensor(TERN_DTYPE_FP32, {4, 4});
-    const uint16_t c = p.tensor(TERN_DTYPE_FP32, {4, 4});
+    const uint16_t a = p.tensor(TERN_ISA_DTYPE_FP32, {4, 4});
+    const uint16_t b = p.tensor(TERN_ISA_DTYPE_FP32, {4, 4});
+    const uint16_t c = p.tensor(TERN_ISA_DTYPE_FP32, {4, 4});
     const auto av = p.stored(a, random_values(16, rng));
     const auto bv = p.stored(b, random_values(16, rng));
     const auto cv = p.stored(c, random_values(16, rng));
@@ -258,7 +258,7 @@ struct ConvCase {
     uint32_t sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
     bool bias = false;
     bool nhwc = false;  // input stored NHWC, presented as NCHW through strides
-    uint8_t dt = TERN_DTYPE_FP32;
+    uint8_t dt = TERN_ISA_DTYPE_FP32;
 
     uint32_t oh() const { return (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1; }
     uint32_t ow() const { return (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1; }
@@ -370,8 +370,8 @@ TEST(ComputeConv2d, InPlaceOneByOne) {
     // 1x1 convolution with C == O writing over its own input.
     FlatVa va;
     Prog p(va);
-    const uint16_t x = p.tensor(TERN_DTYPE_FP32, {1, 2, 2, 2});
-    const uint16_t w = p.tensor(TERN_DTYPE_FP32, {2, 2, 1, 1});
+    const uint16_t x = p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 2, 2});
+    const uint16_t w = p.tensor(TERN_ISA_DTYPE_FP32, {2, 2, 1, 1});
     p.set(x, {1, 2, 3, 4, 5, 6, 7, 8});
     p.set(w, {0, 1, 1, 0});  // swap channels
     p.op(TERN_ISA_CONV2D, x, {x, w}, {1, 1, 0, 0, 1, 1, 1});
@@ -386,9 +386,9 @@ TEST(ComputeConcurrency, ParallelProgramsAgree) {
         std::mt19937 rng(seed);
         FlatVa va;
         Prog p(va);
-        const uint16_t a = p.tensor(TERN_DTYPE_FP32, {16, 24});
-        const uint16_t b = p.tensor(TERN_DTYPE_BF16, {24, 12});
-        const uint16_t d = p.tensor(TERN_DTYPE_FP32, {16, 12});
+        const uint16_t a = p.tensor(TERN_ISA_DTYPE_FP32, {16, 24});
+        const uint16_t b = p.tensor(TERN_ISA_DTYPE_BF16, {24, 12});
+        const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {16, 12});
         p.set(a, random_values(16 * 24, rng));
         p.set(b, random_values(24 * 12, rng));
         p.op(TERN_ISA_MATMUL, d, {a, b});

@@ -9,11 +9,11 @@
 namespace tern_test {
 namespace {
 
-constexpr uint8_t kAllTypes[] = {TERN_DTYPE_FP32, TERN_DTYPE_BF16, TERN_DTYPE_FP16,
-                                 TERN_DTYPE_INT32};
+constexpr uint8_t kAllTypes[] = {TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_BF16, TERN_ISA_DTYPE_FP16,
+                                 TERN_ISA_DTYPE_INT32};
 
 std::vector<double> values_for(uint8_t dtype, size_t n, std::mt19937& rng) {
-    if (dtype == TERN_DTYPE_INT32) {
+    if (dtype == TERN_ISA_DTYPE_INT32) {
         std::uniform_int_distribution<int> d(-1000, 1000);
         std::vector<double> v(n);
         for (double& x : v) {
@@ -66,9 +66,9 @@ TEST(ComputeCopy, RoundsToNearestEven) {
         std::numeric_limits<float>::max(),  // bf16 rounds up to inf
         -std::ldexp(1.0, -20),              // fp16 subnormal
     };
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {8});
-    const uint16_t b = p.tensor(TERN_DTYPE_BF16, {8});
-    const uint16_t h = p.tensor(TERN_DTYPE_FP16, {8});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {8});
+    const uint16_t b = p.tensor(TERN_ISA_DTYPE_BF16, {8});
+    const uint16_t h = p.tensor(TERN_ISA_DTYPE_FP16, {8});
     p.set(s, in);
     p.op(TERN_ISA_COPY, b, {s});
     p.op(TERN_ISA_COPY, h, {s});
@@ -90,10 +90,10 @@ TEST(ComputeCopy, FloatToInt32TruncatesAndSaturates) {
     const std::vector<double> in = {2.9, -2.9, -0.5, 3e9, -3e9, inf, -inf, NAN, 2147483520.0};
     const std::vector<double> want = {2,         -2,        0, INT32_MAX,   INT32_MIN,
                                       INT32_MAX, INT32_MIN, 0, 2147483520.0};
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {9});
-    const uint16_t d = p.tensor(TERN_DTYPE_INT32, {9});
-    const uint16_t sh = p.tensor(TERN_DTYPE_FP16, {2});
-    const uint16_t dh = p.tensor(TERN_DTYPE_INT32, {2});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {9});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_INT32, {9});
+    const uint16_t sh = p.tensor(TERN_ISA_DTYPE_FP16, {2});
+    const uint16_t dh = p.tensor(TERN_ISA_DTYPE_INT32, {2});
     p.set(s, in);
     p.set(sh, {-1000.5, 65504});
     p.op(TERN_ISA_COPY, d, {s});
@@ -107,9 +107,9 @@ TEST(ComputeCopy, Int32IsExactAndConvertsToFloatNearestEven) {
     FlatVa va;
     Prog p(va);
     const std::vector<double> in = {2147483647.0, -2147483648.0, 16777217.0, 16777219.0, -5};
-    const uint16_t s = p.tensor(TERN_DTYPE_INT32, {5});
-    const uint16_t d = p.tensor(TERN_DTYPE_INT32, {5});
-    const uint16_t f = p.tensor(TERN_DTYPE_FP32, {5});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_INT32, {5});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_INT32, {5});
+    const uint16_t f = p.tensor(TERN_ISA_DTYPE_FP32, {5});
     p.set(s, in);
     p.op(TERN_ISA_COPY, d, {s});
     p.op(TERN_ISA_COPY, f, {s});
@@ -122,8 +122,8 @@ TEST(ComputeCopy, Int32IsExactAndConvertsToFloatNearestEven) {
 TEST(ComputeCopy, SameDtypeCopiesBits) {
     FlatVa va;
     Prog p(va);
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {3});
-    const uint16_t d = p.tensor(TERN_DTYPE_FP32, {3});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {3});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {3});
     const uint32_t in[3] = {0x7fa00001u /* signalling NaN */, 0x80000000u, 0x00000001u};
     std::memcpy(va.ptr(p.elem_va(s, 0)), in, sizeof(in));
     p.op(TERN_ISA_COPY, d, {s});
@@ -172,8 +172,8 @@ TEST(ComputeCopy, StridedDestinationKeepsGaps) {
     Prog p(va);
     // dst: columns 2..4 of a [5,8] fp32 matrix; everything else keeps its sentinel.
     const uint16_t buf = p.buffer(5 * 8 * 4);
-    const uint16_t d = p.tensor(TERN_DTYPE_FP32, {5, 3}, {8, 1}, buf, 2);
-    const uint16_t s = p.tensor(TERN_DTYPE_BF16, {5, 3});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {5, 3}, {8, 1}, buf, 2);
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_BF16, {5, 3});
     std::vector<double> v(15);
     std::iota(v.begin(), v.end(), 1.0);
     p.set(s, v);
@@ -196,8 +196,8 @@ TEST(ComputeCopy, StridedDestinationKeepsGaps) {
 TEST(ComputeCopy, TransposedDestination) {
     FlatVa va;
     Prog p(va);
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {3, 4});
-    const uint16_t d = p.tensor(TERN_DTYPE_FP16, {3, 4}, {1, 3});  // column-major
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {3, 4});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP16, {3, 4}, {1, 3});  // column-major
     std::vector<double> v(12);
     std::iota(v.begin(), v.end(), -5.0);
     p.set(s, v);
@@ -205,7 +205,7 @@ TEST(ComputeCopy, TransposedDestination) {
     ASSERT_TRUE(ok(p.run()));
     EXPECT_EQ(p.get(d), v);
     // Memory order is the transpose.
-    const uint16_t flat = p.tensor(TERN_DTYPE_FP16, {12}, {}, p.tensors[d].binding);
+    const uint16_t flat = p.tensor(TERN_ISA_DTYPE_FP16, {12}, {}, p.tensors[d].binding);
     std::vector<double> want;
     for (int j = 0; j < 4; ++j) {
         for (int i = 0; i < 3; ++i) {
@@ -218,8 +218,8 @@ TEST(ComputeCopy, TransposedDestination) {
 TEST(ComputeCopy, OverlappingDestinationLastElementWins) {
     FlatVa va;
     Prog p(va);
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {2, 3});
-    const uint16_t d = p.tensor(TERN_DTYPE_FP32, {2, 3}, {1, 0});  // (i, j) -> element i
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3}, {1, 0});  // (i, j) -> element i
     p.set(s, {1, 2, 3, 4, 5, 6});
     p.op(TERN_ISA_COPY, d, {s});
     ASSERT_TRUE(ok(p.run()));
@@ -231,9 +231,9 @@ TEST(ComputeCopy, SourceAndDestinationMayOverlap) {
         FlatVa va;
         Prog p(va);
         const uint16_t buf = p.buffer(10 * 4);
-        const uint16_t all = p.tensor(TERN_DTYPE_INT32, {10}, {}, buf);
-        const uint16_t s = p.tensor(TERN_DTYPE_INT32, {8}, {}, buf, shift > 0 ? 0 : 2);
-        const uint16_t d = p.tensor(TERN_DTYPE_INT32, {8}, {}, buf, shift > 0 ? 2 : 0);
+        const uint16_t all = p.tensor(TERN_ISA_DTYPE_INT32, {10}, {}, buf);
+        const uint16_t s = p.tensor(TERN_ISA_DTYPE_INT32, {8}, {}, buf, shift > 0 ? 0 : 2);
+        const uint16_t d = p.tensor(TERN_ISA_DTYPE_INT32, {8}, {}, buf, shift > 0 ? 2 : 0);
         std::vector<double> v(10);
         std::iota(v.begin(), v.end(), 100.0);
         p.set(all, v);
@@ -257,9 +257,9 @@ TEST(ComputeFill, AllDtypes) {
     }
     // Strided fill touches only its elements.
     const uint16_t buf = p.buffer(16 * 4);
-    const uint16_t strided = p.tensor(TERN_DTYPE_FP32, {4}, {4}, buf, 1);
+    const uint16_t strided = p.tensor(TERN_ISA_DTYPE_FP32, {4}, {4}, buf, 1);
     p.op(TERN_ISA_FILL, strided, {}, {fbits(2.5f)});
-    const uint16_t negzero = p.tensor(TERN_DTYPE_FP32, {1});
+    const uint16_t negzero = p.tensor(TERN_ISA_DTYPE_FP32, {1});
     p.op(TERN_ISA_FILL, negzero, {}, {0x80000000u});
     ASSERT_TRUE(ok(p.run()));
     for (int i = 0; i < 4; ++i) {
@@ -267,7 +267,7 @@ TEST(ComputeFill, AllDtypes) {
         EXPECT_EQ(p.get(t[i]), std::vector<double>(24, quantize(kAllTypes[i], -7.9f)));
     }
     EXPECT_EQ(p.get(t[3])[0], -7.0);
-    const uint16_t whole = p.tensor(TERN_DTYPE_FP32, {16}, {}, buf);
+    const uint16_t whole = p.tensor(TERN_ISA_DTYPE_FP32, {16}, {}, buf);
     const auto w = p.get(whole);
     for (int i = 0; i < 16; ++i) {
         if (i % 4 == 1) {
@@ -340,14 +340,14 @@ TEST(ComputePermute, AllRanksAndDtypes) {
 
 TEST(ComputePermute, ConvertsDtype) {
     std::mt19937 rng(4);
-    check_permute(TERN_DTYPE_FP32, TERN_DTYPE_BF16, {3, 5, 2}, {2, 0, 1}, false, rng);
-    check_permute(TERN_DTYPE_INT32, TERN_DTYPE_FP16, {4, 6}, {1, 0}, true, rng);
+    check_permute(TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_BF16, {3, 5, 2}, {2, 0, 1}, false, rng);
+    check_permute(TERN_ISA_DTYPE_INT32, TERN_ISA_DTYPE_FP16, {4, 6}, {1, 0}, true, rng);
 }
 
 TEST(ComputePermute, InPlaceSquareTranspose) {
     FlatVa va;
     Prog p(va);
-    const uint16_t t = p.tensor(TERN_DTYPE_FP32, {4, 4});
+    const uint16_t t = p.tensor(TERN_ISA_DTYPE_FP32, {4, 4});
     std::vector<double> v(16);
     std::iota(v.begin(), v.end(), 0.0);
     p.set(t, v);
@@ -372,7 +372,7 @@ void check_gather(uint8_t table_dt, uint8_t dst_dt, const Shape& idx_shape, bool
     // A strided table: every other column of a [7, 10] buffer.
     const uint16_t table = strided_table ? p.tensor(table_dt, {rows, width}, {10, 2})
                                          : p.tensor(table_dt, {rows, width});
-    const uint16_t idx = p.tensor(TERN_DTYPE_INT32, idx_shape);
+    const uint16_t idx = p.tensor(TERN_ISA_DTYPE_INT32, idx_shape);
     Shape dshape = idx_shape;
     dshape.push_back(width);
     const uint16_t d = p.tensor(dst_dt, dshape);
@@ -405,18 +405,18 @@ TEST(ComputeGather, RowsForEveryIndexRank) {
             check_gather(dt, dt, s, s.size() == 2, rng);
         }
     }
-    check_gather(TERN_DTYPE_FP32, TERN_DTYPE_BF16, {9}, false, rng);
-    check_gather(TERN_DTYPE_BF16, TERN_DTYPE_FP32, {4}, true, rng);
+    check_gather(TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_BF16, {9}, false, rng);
+    check_gather(TERN_ISA_DTYPE_BF16, TERN_ISA_DTYPE_FP32, {4}, true, rng);
 }
 
 TEST(ComputeGather, IndexOutOfRange) {
     for (int bad : {7, -1, INT32_MAX, INT32_MIN}) {
         FlatVa va;
         Prog p(va);
-        const uint16_t table = p.tensor(TERN_DTYPE_FP32, {7, 2});
-        const uint16_t idx = p.tensor(TERN_DTYPE_INT32, {3});
-        const uint16_t d = p.tensor(TERN_DTYPE_FP32, {3, 2});
-        const uint16_t marker = p.tensor(TERN_DTYPE_FP32, {1});
+        const uint16_t table = p.tensor(TERN_ISA_DTYPE_FP32, {7, 2});
+        const uint16_t idx = p.tensor(TERN_ISA_DTYPE_INT32, {3});
+        const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {3, 2});
+        const uint16_t marker = p.tensor(TERN_ISA_DTYPE_FP32, {1});
         p.set(table, std::vector<double>(14, 1.0));
         p.set(idx, {0, double(bad), 1});
         p.op(TERN_ISA_FILL, marker, {}, {fbits(9.0f)});
@@ -434,9 +434,9 @@ TEST(ComputeGather, IndexOutOfRange) {
 TEST(ComputeGather, DestinationAliasesIndices) {
     FlatVa va;
     Prog p(va);
-    const uint16_t table = p.tensor(TERN_DTYPE_INT32, {4, 1});
-    const uint16_t idx = p.tensor(TERN_DTYPE_INT32, {5});
-    const uint16_t d = p.tensor(TERN_DTYPE_INT32, {5, 1}, {}, p.tensors[idx].binding);
+    const uint16_t table = p.tensor(TERN_ISA_DTYPE_INT32, {4, 1});
+    const uint16_t idx = p.tensor(TERN_ISA_DTYPE_INT32, {5});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_INT32, {5, 1}, {}, p.tensors[idx].binding);
     p.set(table, {10, 20, 30, 40});
     p.set(idx, {3, 0, 0, 2, 1});
     p.op(TERN_ISA_GATHER, d, {table, idx});

@@ -79,10 +79,10 @@ TEST(ComputeReduce, EveryAxisOpAndDtype) {
 TEST(ComputeReduce, MaxPropagatesNanAndInPlace) {
     FlatVa va;
     Prog p(va);
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {2, 3});
-    const uint16_t m = p.tensor(TERN_DTYPE_FP32, {2, 1});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
+    const uint16_t m = p.tensor(TERN_ISA_DTYPE_FP32, {2, 1});
     // In place: the sum lands on the first column of the source rows.
-    const uint16_t sum = p.tensor(TERN_DTYPE_FP32, {2, 1}, {3, 1}, p.tensors[s].binding);
+    const uint16_t sum = p.tensor(TERN_ISA_DTYPE_FP32, {2, 1}, {3, 1}, p.tensors[s].binding);
     p.set(s, {1, NAN, 3, -4, -5, -6});
     p.op(TERN_ISA_REDUCE_MAX, m, {s}, {1});
     p.op(TERN_ISA_REDUCE_SUM, sum, {s}, {1});
@@ -141,8 +141,8 @@ TEST(ComputeSoftmax, EveryAxisAndDtype) {
 TEST(ComputeSoftmax, StableForLargeInputsAndMasks) {
     FlatVa va;
     Prog p(va);
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {3, 4});
-    const uint16_t d = p.tensor(TERN_DTYPE_FP32, {3, 4});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {3, 4});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {3, 4});
     const std::vector<double> v = {1000, 1001,  1002,  999,   0,     -kInf,
                                    1,    -kInf, -kInf, -kInf, -kInf, -kInf};
     p.set(s, v);
@@ -172,7 +172,7 @@ void check_layernorm(uint8_t dt, const Shape& shape, bool gamma, bool beta, floa
     const uint16_t y = p.tensor(dt, shape);
     const uint16_t g =
         gamma ? (strided_gamma ? p.tensor(dt, {width}, {2}) : p.tensor(dt, {width})) : kNone;
-    const uint16_t b = beta ? p.tensor(TERN_DTYPE_FP32, {width}) : kNone;
+    const uint16_t b = beta ? p.tensor(TERN_ISA_DTYPE_FP32, {width}) : kNone;
     auto xv = random_values(numel(shape), rng, -3.0, 3.0);
     for (size_t i = 0; i < xv.size(); ++i) {
         xv[i] += double(i / width);  // rows with different means
@@ -205,7 +205,7 @@ void check_layernorm(uint8_t dt, const Shape& shape, bool gamma, bool beta, floa
             want[r * width + j] = (xv[r * width + j] - mean) / std::sqrt(var + eps) * gv[j] + bv[j];
         }
     }
-    EXPECT_TRUE(all_close(p.get(y), want, rtol(dt), dt == TERN_DTYPE_FP32 ? 2e-5 : 1e-2));
+    EXPECT_TRUE(all_close(p.get(y), want, rtol(dt), dt == TERN_ISA_DTYPE_FP32 ? 2e-5 : 1e-2));
 }
 
 TEST(ComputeLayernorm, AffineCombinationsAndDtypes) {
@@ -217,16 +217,16 @@ TEST(ComputeLayernorm, AffineCombinationsAndDtypes) {
             check_layernorm(dt, {2, 3, 8}, mask & 1, mask & 2, 0.0f, false, rng);
         }
     }
-    check_layernorm(TERN_DTYPE_FP32, {16}, true, true, 0.5f, true, rng);
+    check_layernorm(TERN_ISA_DTYPE_FP32, {16}, true, true, 0.5f, true, rng);
 }
 
 TEST(ComputeLayernorm, ConstantRow) {
     FlatVa va;
     Prog p(va);
-    const uint16_t x = p.tensor(TERN_DTYPE_FP32, {2, 3});
-    const uint16_t b = p.tensor(TERN_DTYPE_FP32, {3});
-    const uint16_t y1 = p.tensor(TERN_DTYPE_FP32, {2, 3});
-    const uint16_t y2 = p.tensor(TERN_DTYPE_FP32, {2, 3});
+    const uint16_t x = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
+    const uint16_t b = p.tensor(TERN_ISA_DTYPE_FP32, {3});
+    const uint16_t y1 = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
+    const uint16_t y2 = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
     p.set(x, {5, 5, 5, 1, 2, 3});
     p.set(b, {7, 8, 9});
     p.op(TERN_ISA_LAYERNORM, y1, {x, kNone, b}, {fbits(1e-5f)});
@@ -302,9 +302,9 @@ TEST(ComputePool2d, MaxAndAvgParameterCombinations) {
 TEST(ComputePool2d, AverageIgnoresPaddingAndMaxPropagatesNan) {
     FlatVa va;
     Prog p(va);
-    const uint16_t x = p.tensor(TERN_DTYPE_FP32, {1, 1, 2, 2});
-    const uint16_t avg = p.tensor(TERN_DTYPE_FP32, {1, 1, 2, 2});
-    const uint16_t mx = p.tensor(TERN_DTYPE_FP32, {1, 1, 1, 1});
+    const uint16_t x = p.tensor(TERN_ISA_DTYPE_FP32, {1, 1, 2, 2});
+    const uint16_t avg = p.tensor(TERN_ISA_DTYPE_FP32, {1, 1, 2, 2});
+    const uint16_t mx = p.tensor(TERN_ISA_DTYPE_FP32, {1, 1, 1, 1});
     p.set(x, {1, 2, 3, NAN});
     p.op(TERN_ISA_AVGPOOL2D, avg, {x}, {2, 2, 1, 1, 2, 2});
     p.op(TERN_ISA_MAXPOOL2D, mx, {x}, {1, 1, 0, 0, 2, 2});

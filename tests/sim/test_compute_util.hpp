@@ -114,7 +114,7 @@ private:
 // Reference dtype conversions (independent of the engine).
 
 inline size_t esize(uint8_t dtype) {
-    return dtype == TERN_DTYPE_BF16 || dtype == TERN_DTYPE_FP16 ? 2 : 4;
+    return dtype == TERN_ISA_DTYPE_BF16 || dtype == TERN_ISA_DTYPE_FP16 ? 2 : 4;
 }
 
 inline uint32_t f32_bits(float f) {
@@ -169,11 +169,11 @@ inline int32_t to_i32(float f) {
 inline double quantize(uint8_t dtype, double v) {
     const float f = static_cast<float>(v);
     switch (dtype) {
-        case TERN_DTYPE_BF16:
+        case TERN_ISA_DTYPE_BF16:
             return from_bf16_bits(to_bf16_bits(f));
-        case TERN_DTYPE_FP16:
+        case TERN_ISA_DTYPE_FP16:
             return from_fp16_bits(to_fp16_bits(f));
-        case TERN_DTYPE_INT32:
+        case TERN_ISA_DTYPE_INT32:
             return to_i32(f);
         default:
             return f;
@@ -183,17 +183,17 @@ inline double quantize(uint8_t dtype, double v) {
 inline void store_elem(uint8_t dtype, uint8_t* p, double v) {
     const float f = static_cast<float>(v);
     switch (dtype) {
-        case TERN_DTYPE_BF16: {
+        case TERN_ISA_DTYPE_BF16: {
             const uint16_t b = to_bf16_bits(f);
             std::memcpy(p, &b, 2);
             break;
         }
-        case TERN_DTYPE_FP16: {
+        case TERN_ISA_DTYPE_FP16: {
             const uint16_t b = to_fp16_bits(f);
             std::memcpy(p, &b, 2);
             break;
         }
-        case TERN_DTYPE_INT32: {
+        case TERN_ISA_DTYPE_INT32: {
             const int32_t i = static_cast<int32_t>(v);  // tests store exact integers
             std::memcpy(p, &i, 4);
             break;
@@ -205,17 +205,17 @@ inline void store_elem(uint8_t dtype, uint8_t* p, double v) {
 
 inline double load_elem(uint8_t dtype, const uint8_t* p) {
     switch (dtype) {
-        case TERN_DTYPE_BF16: {
+        case TERN_ISA_DTYPE_BF16: {
             uint16_t b;
             std::memcpy(&b, p, 2);
             return from_bf16_bits(b);
         }
-        case TERN_DTYPE_FP16: {
+        case TERN_ISA_DTYPE_FP16: {
             uint16_t b;
             std::memcpy(&b, p, 2);
             return from_fp16_bits(b);
         }
-        case TERN_DTYPE_INT32: {
+        case TERN_ISA_DTYPE_INT32: {
             int32_t i;
             std::memcpy(&i, p, 4);
             return i;
@@ -230,11 +230,11 @@ inline double load_elem(uint8_t dtype, const uint8_t* p) {
 
 inline const char* dtype_name(uint8_t dtype) {
     switch (dtype) {
-        case TERN_DTYPE_FP32:
+        case TERN_ISA_DTYPE_FP32:
             return "fp32";
-        case TERN_DTYPE_BF16:
+        case TERN_ISA_DTYPE_BF16:
             return "bf16";
-        case TERN_DTYPE_FP16:
+        case TERN_ISA_DTYPE_FP16:
             return "fp16";
         default:
             return "int32";
@@ -244,9 +244,9 @@ inline const char* dtype_name(uint8_t dtype) {
 // Relative tolerance of a result stored as dtype (fp32 compute included).
 inline double rtol(uint8_t dtype) {
     switch (dtype) {
-        case TERN_DTYPE_BF16:
+        case TERN_ISA_DTYPE_BF16:
             return 1e-2;
-        case TERN_DTYPE_FP16:
+        case TERN_ISA_DTYPE_FP16:
             return 2e-3;
         default:
             return 1e-5;
@@ -500,6 +500,6 @@ inline ::testing::AssertionResult ok(const ExecResult& r) {
     return ::testing::AssertionFailure() << "qerr " << r.qerr << " op " << r.op_index;
 }
 
-constexpr uint8_t kFloatTypes[] = {TERN_DTYPE_FP32, TERN_DTYPE_BF16, TERN_DTYPE_FP16};
+constexpr uint8_t kFloatTypes[] = {TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_BF16, TERN_ISA_DTYPE_FP16};
 
 }  // namespace tern_test

@@ -19,11 +19,11 @@ struct Base {
     uint64_t marker_va;
 
     Base() {
-        marker = p.tensor(TERN_DTYPE_FP32, {1});
+        marker = p.tensor(TERN_ISA_DTYPE_FP32, {1});
         marker_va = p.elem_va(marker, 0);
-        a = p.tensor(TERN_DTYPE_FP32, {2, 3});
-        b = p.tensor(TERN_DTYPE_BF16, {1, 3});
-        d = p.tensor(TERN_DTYPE_FP16, {2, 3});
+        a = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
+        b = p.tensor(TERN_ISA_DTYPE_BF16, {1, 3});
+        d = p.tensor(TERN_ISA_DTYPE_FP16, {2, 3});
         p.op(TERN_ISA_FILL, marker, {}, {fbits(1.0f)});
         p.op(TERN_ISA_ADD, d, {a, b});
     }
@@ -175,7 +175,7 @@ TEST(ComputeValidation, TensorDescriptors) {
          }},
         {"unused tensor invalid",
          [](Base& b) {
-             b.p.tensor(TERN_DTYPE_FP32, {2});
+             b.p.tensor(TERN_ISA_DTYPE_FP32, {2});
              b.p.tensors.back().dtype = 9;
          }},
     };
@@ -208,7 +208,7 @@ struct OpCase {
     Prog p{va};
     uint16_t marker;
     OpCase() {
-        marker = p.tensor(TERN_DTYPE_FP32, {1});
+        marker = p.tensor(TERN_ISA_DTYPE_FP32, {1});
         p.op(TERN_ISA_FILL, marker, {}, {fbits(1.0f)});
     }
     tern_isa_op& op() { return p.ops[1]; }
@@ -241,8 +241,8 @@ uint16_t& src(OpCase& c, int k) {
 }
 
 void build_copy(OpCase& c) {
-    const uint16_t s = c.p.tensor(TERN_DTYPE_FP32, {2, 3});
-    const uint16_t d = c.p.tensor(TERN_DTYPE_INT32, {2, 3});
+    const uint16_t s = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
+    const uint16_t d = c.p.tensor(TERN_ISA_DTYPE_INT32, {2, 3});
     c.p.op(TERN_ISA_COPY, d, {s});
 }
 
@@ -280,20 +280,20 @@ TEST(ComputeOpValidation, Common) {
     expect_op_rejected(
         build_copy,
         [](OpCase& c) {
-            src(c, 0) = c.p.tensor(TERN_DTYPE_FP32, {3, 2});
+            src(c, 0) = c.p.tensor(TERN_ISA_DTYPE_FP32, {3, 2});
         },
         "copy shape");
     expect_op_rejected(
         build_copy,
         [](OpCase& c) {
-            src(c, 0) = c.p.tensor(TERN_DTYPE_FP32, {2, 3, 1});
+            src(c, 0) = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3, 1});
         },
         "copy rank");
 }
 
 TEST(ComputeOpValidation, Fill) {
     const Builder build = [](OpCase& c) {
-        c.p.op(TERN_ISA_FILL, c.p.tensor(TERN_DTYPE_BF16, {4}), {}, {fbits(3.0f)});
+        c.p.op(TERN_ISA_FILL, c.p.tensor(TERN_ISA_DTYPE_BF16, {4}), {}, {fbits(3.0f)});
     };
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 0) = 0; }, "src0");
@@ -305,8 +305,8 @@ TEST(ComputeOpValidation, Fill) {
 
 TEST(ComputeOpValidation, Permute) {
     const Builder build = [](OpCase& c) {
-        const uint16_t s = c.p.tensor(TERN_DTYPE_FP32, {2, 3, 4});
-        const uint16_t d = c.p.tensor(TERN_DTYPE_FP32, {4, 2, 3});
+        const uint16_t s = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3, 4});
+        const uint16_t d = c.p.tensor(TERN_ISA_DTYPE_FP32, {4, 2, 3});
         c.p.op(TERN_ISA_PERMUTE, d, {s}, {2, 0, 1});
     };
     expect_op_rejected(
@@ -318,13 +318,13 @@ TEST(ComputeOpValidation, Permute) {
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {2, 3, 4});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3, 4});
         },
         "dst shape");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {4, 2, 3, 1});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {4, 2, 3, 1});
         },
         "dst rank");
     expect_op_rejected(
@@ -333,42 +333,42 @@ TEST(ComputeOpValidation, Permute) {
 
 TEST(ComputeOpValidation, Gather) {
     const Builder build = [](OpCase& c) {
-        const uint16_t t = c.p.tensor(TERN_DTYPE_FP32, {5, 3});
-        const uint16_t i = c.p.tensor(TERN_DTYPE_INT32, {2, 2});
+        const uint16_t t = c.p.tensor(TERN_ISA_DTYPE_FP32, {5, 3});
+        const uint16_t i = c.p.tensor(TERN_ISA_DTYPE_INT32, {2, 2});
         c.p.set(i, {0, 1, 2, 4});
-        c.p.op(TERN_ISA_GATHER, c.p.tensor(TERN_DTYPE_BF16, {2, 2, 3}), {t, i});
+        c.p.op(TERN_ISA_GATHER, c.p.tensor(TERN_ISA_DTYPE_BF16, {2, 2, 3}), {t, i});
     };
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_DTYPE_FP32; }, "index dtype");
+        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_FP32; }, "index dtype");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 0) = c.p.tensor(TERN_DTYPE_FP32, {5, 3, 1});
+            src(c, 0) = c.p.tensor(TERN_ISA_DTYPE_FP32, {5, 3, 1});
         },
         "table rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {2, 2, 2});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 2, 2});
         },
         "row width");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {2, 1, 3});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 1, 3});
         },
         "index shape");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {4, 3});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {4, 3});
         },
         "dst rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 1) = c.p.tensor(TERN_DTYPE_INT32, {1, 1, 1, 1, 1, 1});
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {1, 1, 1, 1, 1, 3});
+            src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_INT32, {1, 1, 1, 1, 1, 1});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 1, 1, 1, 1, 3});
         },
         "index rank 6");
     expect_op_rejected(
@@ -381,10 +381,10 @@ TEST(ComputeOpValidation, Gather) {
 
 TEST(ComputeOpValidation, Matmul) {
     const Builder build = [](OpCase& c) {
-        const uint16_t a = c.p.tensor(TERN_DTYPE_FP32, {2, 3, 4});
-        const uint16_t b = c.p.tensor(TERN_DTYPE_BF16, {4, 5});
-        const uint16_t bias = c.p.tensor(TERN_DTYPE_FP16, {5});
-        const uint16_t d = c.p.tensor(TERN_DTYPE_FP32, {2, 3, 5});
+        const uint16_t a = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3, 4});
+        const uint16_t b = c.p.tensor(TERN_ISA_DTYPE_BF16, {4, 5});
+        const uint16_t bias = c.p.tensor(TERN_ISA_DTYPE_FP16, {5});
+        const uint16_t d = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3, 5});
         c.p.op(TERN_ISA_MATMUL, d, {a, b, bias}, {fbits(0.5f)}, TERN_ISA_MM_ALPHA);
     };
     expect_op_rejected(
@@ -398,55 +398,55 @@ TEST(ComputeOpValidation, Matmul) {
     expect_op_rejected(
         build, [](OpCase& c) { c.op().flags |= TERN_ISA_MM_TRANS_B; }, "K via B");
     expect_op_rejected(
-        build, [](OpCase& c) { src(c, 1) = c.p.tensor(TERN_DTYPE_FP32, {4}); }, "rank 1");
+        build, [](OpCase& c) { src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_FP32, {4}); }, "rank 1");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 0) = c.p.tensor(TERN_DTYPE_FP32, {1, 2, 3, 4});
+            src(c, 0) = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 3, 4});
         },
         "rank 4");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 1) = c.p.tensor(TERN_DTYPE_FP32, {3, 4, 5});
+            src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_FP32, {3, 4, 5});
         },
         "batch mismatch");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 1) = c.p.tensor(TERN_DTYPE_FP32, {1, 4, 5});
+            src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 4, 5});
         },
         "batch 1 is not broadcast");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {6, 5});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {6, 5});
         },
         "dst rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {2, 3, 4});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3, 4});
         },
         "dst N");
     expect_op_rejected(
-        build, [](OpCase& c) { src(c, 2) = c.p.tensor(TERN_DTYPE_FP32, {3}); }, "bias N");
+        build, [](OpCase& c) { src(c, 2) = c.p.tensor(TERN_ISA_DTYPE_FP32, {3}); }, "bias N");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 2) = c.p.tensor(TERN_DTYPE_FP32, {1, 2, 3, 5});
+            src(c, 2) = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 3, 5});
         },
         "bias rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 2) = c.p.tensor(TERN_DTYPE_FP32, {2, 2, 5});
+            src(c, 2) = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 2, 5});
         },
         "bias M");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_DTYPE_INT32; }, "int32 operand");
+        build, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_ISA_DTYPE_INT32; }, "int32 operand");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_DTYPE_INT32; }, "int32 dst");
+        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; }, "int32 dst");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = kNone; }, "missing B");
 }
@@ -454,10 +454,10 @@ TEST(ComputeOpValidation, Matmul) {
 TEST(ComputeOpValidation, Conv2d) {
     // x [1,4,5,5], w [6,2,3,3], groups 2, pad 1 -> y [1,6,5,5]
     const Builder build = [](OpCase& c) {
-        const uint16_t x = c.p.tensor(TERN_DTYPE_FP32, {1, 4, 5, 5});
-        const uint16_t w = c.p.tensor(TERN_DTYPE_FP32, {6, 2, 3, 3});
-        const uint16_t b = c.p.tensor(TERN_DTYPE_FP32, {6});
-        const uint16_t y = c.p.tensor(TERN_DTYPE_FP32, {1, 6, 5, 5});
+        const uint16_t x = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 4, 5, 5});
+        const uint16_t w = c.p.tensor(TERN_ISA_DTYPE_FP32, {6, 2, 3, 3});
+        const uint16_t b = c.p.tensor(TERN_ISA_DTYPE_FP32, {6});
+        const uint16_t y = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 6, 5, 5});
         c.p.op(TERN_ISA_CONV2D, y, {x, w, b}, {1, 1, 1, 1, 1, 1, 2});
     };
     expect_op_rejected(
@@ -479,23 +479,23 @@ TEST(ComputeOpValidation, Conv2d) {
     expect_op_rejected(
         build, [](OpCase& c) { c.op().flags = 1; }, "flags");
     expect_op_rejected(
-        build, [](OpCase& c) { src(c, 2) = c.p.tensor(TERN_DTYPE_FP32, {3}); }, "bias length");
+        build, [](OpCase& c) { src(c, 2) = c.p.tensor(TERN_ISA_DTYPE_FP32, {3}); }, "bias length");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 2) = c.p.tensor(TERN_DTYPE_FP32, {1, 6});
+            src(c, 2) = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 6});
         },
         "bias rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 0) = c.p.tensor(TERN_DTYPE_FP32, {4, 5, 5});
+            src(c, 0) = c.p.tensor(TERN_ISA_DTYPE_FP32, {4, 5, 5});
         },
         "input rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 1) = c.p.tensor(TERN_DTYPE_FP32, {6, 2, 9, 3});
+            src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_FP32, {6, 2, 9, 3});
             c.op().param[TERN_ISA_P_PAD_H] = 0;
         },
         "kernel larger than input");
@@ -504,35 +504,35 @@ TEST(ComputeOpValidation, Conv2d) {
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {1, 5, 5, 5});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 5, 5, 5});
         },
         "dst channels");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_DTYPE_INT32; }, "int32 weight");
+        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_INT32; }, "int32 weight");
 }
 
 TEST(ComputeOpValidation, Binary) {
     const Builder build = [](OpCase& c) {
-        const uint16_t a = c.p.tensor(TERN_DTYPE_FP32, {2, 3});
-        const uint16_t b = c.p.tensor(TERN_DTYPE_FP32, {1, 3});
-        c.p.op(TERN_ISA_DIV, c.p.tensor(TERN_DTYPE_BF16, {2, 3}), {a, b});
+        const uint16_t a = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
+        const uint16_t b = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 3});
+        c.p.op(TERN_ISA_DIV, c.p.tensor(TERN_ISA_DTYPE_BF16, {2, 3}), {a, b});
     };
     expect_op_rejected(
-        build, [](OpCase& c) { src(c, 1) = c.p.tensor(TERN_DTYPE_FP32, {3}); }, "rank");
+        build, [](OpCase& c) { src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_FP32, {3}); }, "rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 1) = c.p.tensor(TERN_DTYPE_FP32, {2, 2});
+            src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 2});
         },
         "dim");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {1, 3});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 3});
         },
         "dst smaller than src");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_DTYPE_INT32; }, "int32");
+        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_INT32; }, "int32");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = kNone; }, "missing src1");
     expect_op_rejected(
@@ -543,8 +543,8 @@ TEST(ComputeOpValidation, Binary) {
 
 TEST(ComputeOpValidation, Unary) {
     const Builder build = [](OpCase& c) {
-        const uint16_t s = c.p.tensor(TERN_DTYPE_FP16, {2, 3});
-        c.p.op(TERN_ISA_AFFINE, c.p.tensor(TERN_DTYPE_FP32, {2, 3}), {s},
+        const uint16_t s = c.p.tensor(TERN_ISA_DTYPE_FP16, {2, 3});
+        c.p.op(TERN_ISA_AFFINE, c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3}), {s},
                {fbits(2.0f), fbits(1.0f)});
     };
     expect_op_rejected(
@@ -554,19 +554,19 @@ TEST(ComputeOpValidation, Unary) {
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {3, 2});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {3, 2});
         },
         "shape");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_DTYPE_INT32; }, "int32 dst");
+        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; }, "int32 dst");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = 0; }, "src1");
 }
 
 TEST(ComputeOpValidation, ReduceAndSoftmax) {
     const Builder reduce = [](OpCase& c) {
-        const uint16_t s = c.p.tensor(TERN_DTYPE_FP32, {2, 3, 4});
-        c.p.op(TERN_ISA_REDUCE_MEAN, c.p.tensor(TERN_DTYPE_FP32, {2, 1, 4}), {s}, {1});
+        const uint16_t s = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3, 4});
+        c.p.op(TERN_ISA_REDUCE_MEAN, c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 1, 4}), {s}, {1});
     };
     expect_op_rejected(
         reduce, [](OpCase& c) { c.op().param[0] = 3; }, "axis");
@@ -577,21 +577,21 @@ TEST(ComputeOpValidation, ReduceAndSoftmax) {
     expect_op_rejected(
         reduce,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {2, 4});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 4});
         },
         "dropped");
     expect_op_rejected(
-        reduce, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_DTYPE_INT32; }, "int32");
+        reduce, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_ISA_DTYPE_INT32; }, "int32");
     const Builder softmax = [](OpCase& c) {
-        const uint16_t s = c.p.tensor(TERN_DTYPE_BF16, {2, 3});
-        c.p.op(TERN_ISA_SOFTMAX, c.p.tensor(TERN_DTYPE_FP32, {2, 3}), {s}, {0});
+        const uint16_t s = c.p.tensor(TERN_ISA_DTYPE_BF16, {2, 3});
+        c.p.op(TERN_ISA_SOFTMAX, c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3}), {s}, {0});
     };
     expect_op_rejected(
         softmax, [](OpCase& c) { c.op().param[0] = 2; }, "softmax axis");
     expect_op_rejected(
         softmax,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {1, 3});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 3});
         },
         "softmax shape");
     expect_op_rejected(
@@ -600,10 +600,10 @@ TEST(ComputeOpValidation, ReduceAndSoftmax) {
 
 TEST(ComputeOpValidation, Layernorm) {
     const Builder build = [](OpCase& c) {
-        const uint16_t x = c.p.tensor(TERN_DTYPE_FP32, {2, 4});
-        const uint16_t g = c.p.tensor(TERN_DTYPE_FP32, {4});
-        const uint16_t b = c.p.tensor(TERN_DTYPE_BF16, {4});
-        c.p.op(TERN_ISA_LAYERNORM, c.p.tensor(TERN_DTYPE_FP32, {2, 4}), {x, g, b}, {fbits(1e-5f)});
+        const uint16_t x = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 4});
+        const uint16_t g = c.p.tensor(TERN_ISA_DTYPE_FP32, {4});
+        const uint16_t b = c.p.tensor(TERN_ISA_DTYPE_BF16, {4});
+        c.p.op(TERN_ISA_LAYERNORM, c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 4}), {x, g, b}, {fbits(1e-5f)});
     };
     expect_op_rejected(
         build, [](OpCase& c) { c.op().param[0] = fbits(-1e-5f); }, "eps < 0");
@@ -614,17 +614,17 @@ TEST(ComputeOpValidation, Layernorm) {
     expect_op_rejected(
         build, [](OpCase& c) { c.op().param[1] = 1; }, "param 1");
     expect_op_rejected(
-        build, [](OpCase& c) { src(c, 1) = c.p.tensor(TERN_DTYPE_FP32, {2}); }, "gamma length");
+        build, [](OpCase& c) { src(c, 1) = c.p.tensor(TERN_ISA_DTYPE_FP32, {2}); }, "gamma length");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 2) = c.p.tensor(TERN_DTYPE_FP32, {1, 4});
+            src(c, 2) = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 4});
         },
         "beta rank");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {4, 2});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {4, 2});
         },
         "dst shape");
     expect_op_rejected(
@@ -634,8 +634,8 @@ TEST(ComputeOpValidation, Layernorm) {
 TEST(ComputeOpValidation, Pool2d) {
     // x [1,2,5,5], kernel 3, stride 2, pad 1 -> [1,2,3,3]
     const Builder build = [](OpCase& c) {
-        const uint16_t x = c.p.tensor(TERN_DTYPE_FP32, {1, 2, 5, 5});
-        c.p.op(TERN_ISA_AVGPOOL2D, c.p.tensor(TERN_DTYPE_FP32, {1, 2, 3, 3}), {x},
+        const uint16_t x = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 5, 5});
+        c.p.op(TERN_ISA_AVGPOOL2D, c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 3, 3}), {x},
                {2, 2, 1, 1, 3, 3});
     };
     expect_op_rejected(
@@ -647,14 +647,14 @@ TEST(ComputeOpValidation, Pool2d) {
         build,
         [](OpCase& c) {
             c.op().param[TERN_ISA_P_PAD_H] = 3;
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {1, 2, 5, 3});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 5, 3});
         },
         "pad_h == kernel");
     expect_op_rejected(
         build,
         [](OpCase& c) {
             c.op().param[TERN_ISA_P_PAD_W] = 4;
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {1, 2, 3, 6});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 3, 6});
         },
         "pad_w > kernel");
     expect_op_rejected(
@@ -664,13 +664,13 @@ TEST(ComputeOpValidation, Pool2d) {
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            c.op().dst = c.p.tensor(TERN_DTYPE_FP32, {1, 1, 3, 3});
+            c.op().dst = c.p.tensor(TERN_ISA_DTYPE_FP32, {1, 1, 3, 3});
         },
         "channels");
     expect_op_rejected(
         build,
         [](OpCase& c) {
-            src(c, 0) = c.p.tensor(TERN_DTYPE_FP32, {2, 5, 5});
+            src(c, 0) = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 5, 5});
         },
         "rank");
     expect_op_rejected(
@@ -680,7 +680,7 @@ TEST(ComputeOpValidation, Pool2d) {
 TEST(ComputeOpValidation, ReportsFirstBadOp) {
     FlatVa va;
     Prog p(va);
-    const uint16_t t = p.tensor(TERN_DTYPE_FP32, {4});
+    const uint16_t t = p.tensor(TERN_ISA_DTYPE_FP32, {4});
     for (int i = 0; i < 5; ++i) {
         p.op(TERN_ISA_RELU, t, {t});
     }
@@ -743,12 +743,12 @@ TEST(ComputeFault, ProgramBodyAndBindingTableUnmapped) {
 TEST(ComputeFault, SourceFaultMidProgram) {
     FlatVa va;
     Prog p(va);
-    const uint16_t marker = p.tensor(TERN_DTYPE_FP32, {1});
+    const uint16_t marker = p.tensor(TERN_ISA_DTYPE_FP32, {1});
     va.align_page();
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {4, 4});  // page aligned
-    const uint16_t w = p.tensor(TERN_DTYPE_FP32, {4, 4});
-    const uint16_t bias = p.tensor(TERN_DTYPE_FP32, {4}, {}, p.buffer(kPage, true));
-    const uint16_t d = p.tensor(TERN_DTYPE_FP32, {4, 4});
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {4, 4});  // page aligned
+    const uint16_t w = p.tensor(TERN_ISA_DTYPE_FP32, {4, 4});
+    const uint16_t bias = p.tensor(TERN_ISA_DTYPE_FP32, {4}, {}, p.buffer(kPage, true));
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {4, 4});
     p.op(TERN_ISA_FILL, marker, {}, {fbits(1.0f)});
     p.op(TERN_ISA_MATMUL, d, {s, w});
     p.op(TERN_ISA_MATMUL, d, {s, w, bias});
@@ -768,7 +768,7 @@ TEST(ComputeFault, WriteFaultLeavesPartialDestination) {
     Prog p(va);
     // dst: 2048 fp32 = two pages; the second page is read-only.
     const uint16_t buf = p.buffer(2 * kPage, true);
-    const uint16_t d = p.tensor(TERN_DTYPE_FP32, {2, 1024}, {}, buf);
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {2, 1024}, {}, buf);
     const uint64_t base = p.bindings[buf].va;
     va.protect(base + kPage, kPage);
     p.op(TERN_ISA_FILL, d, {}, {fbits(3.0f)});
@@ -790,16 +790,16 @@ TEST(ComputeFault, StridedViewsSkipPagesWithoutElements) {
     // Elements at pages 0, 2, 4 of a 5-page buffer; pages 1 and 3 unmapped.
     const uint16_t buf = p.buffer(5 * kPage, true);
     const uint64_t base = p.bindings[buf].va;
-    const uint16_t s = p.tensor(TERN_DTYPE_FP32, {3}, {2 * kPage / 4}, buf, 1);
+    const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {3}, {2 * kPage / 4}, buf, 1);
     const uint16_t buf2 = p.buffer(5 * kPage, true);
-    const uint16_t d = p.tensor(TERN_DTYPE_BF16, {3, 2}, {kPage, 1}, buf2);
-    const uint16_t src2 = p.tensor(TERN_DTYPE_FP32, {3, 2});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_BF16, {3, 2}, {kPage, 1}, buf2);
+    const uint16_t src2 = p.tensor(TERN_ISA_DTYPE_FP32, {3, 2});
     p.set(s, {1, 2, 3});
     p.set(src2, {1, 2, 3, 4, 5, 6});
     va.unmap(base + kPage, kPage);
     va.unmap(base + 3 * kPage, kPage);
     va.unmap(p.bindings[buf2].va + kPage / 2 + kPage, kPage / 2);  // whole page 1 of buf2
-    const uint16_t out = p.tensor(TERN_DTYPE_FP32, {3});
+    const uint16_t out = p.tensor(TERN_ISA_DTYPE_FP32, {3});
     p.op(TERN_ISA_COPY, out, {s});
     p.op(TERN_ISA_COPY, d, {src2});
     ASSERT_TRUE(ok(p.run()));
@@ -818,9 +818,9 @@ TEST(ComputeFault, GatherReadsOnlyReferencedRows) {
     Prog p(va);
     // A 4-row table, one row per page; rows 1 and 3 unmapped.
     const uint16_t buf = p.buffer(4 * kPage, true);
-    const uint16_t table = p.tensor(TERN_DTYPE_FP32, {4, 2}, {kPage / 4, 1}, buf);
-    const uint16_t idx = p.tensor(TERN_DTYPE_INT32, {3});
-    const uint16_t d = p.tensor(TERN_DTYPE_FP32, {3, 2});
+    const uint16_t table = p.tensor(TERN_ISA_DTYPE_FP32, {4, 2}, {kPage / 4, 1}, buf);
+    const uint16_t idx = p.tensor(TERN_ISA_DTYPE_INT32, {3});
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_FP32, {3, 2});
     p.set(table, {1, 2, 3, 4, 5, 6, 7, 8});
     p.set(idx, {2, 0, 2});
     va.unmap(p.bindings[buf].va + kPage, kPage);
@@ -842,18 +842,18 @@ TEST(ComputeFuzz, MutatedImagesGiveDefinedStatus) {
     FlatVa va(size_t{2} << 20);
     Prog p(va);
     std::mt19937 rng(7);
-    const uint16_t a = p.tensor(TERN_DTYPE_FP32, {3, 4});
-    const uint16_t b = p.tensor(TERN_DTYPE_BF16, {4, 2});
-    const uint16_t bias = p.tensor(TERN_DTYPE_FP16, {2});
-    const uint16_t mm = p.tensor(TERN_DTYPE_FP32, {3, 2});
-    const uint16_t x = p.tensor(TERN_DTYPE_FP32, {1, 2, 4, 4});
-    const uint16_t w = p.tensor(TERN_DTYPE_BF16, {2, 1, 3, 3});
-    const uint16_t y = p.tensor(TERN_DTYPE_FP32, {1, 2, 4, 4});
-    const uint16_t pool = p.tensor(TERN_DTYPE_FP32, {1, 2, 2, 2});
-    const uint16_t idx = p.tensor(TERN_DTYPE_INT32, {2, 2});
-    const uint16_t g = p.tensor(TERN_DTYPE_FP32, {2, 2, 4});
-    const uint16_t red = p.tensor(TERN_DTYPE_FP32, {3, 1});
-    const uint16_t perm = p.tensor(TERN_DTYPE_FP16, {2, 3});
+    const uint16_t a = p.tensor(TERN_ISA_DTYPE_FP32, {3, 4});
+    const uint16_t b = p.tensor(TERN_ISA_DTYPE_BF16, {4, 2});
+    const uint16_t bias = p.tensor(TERN_ISA_DTYPE_FP16, {2});
+    const uint16_t mm = p.tensor(TERN_ISA_DTYPE_FP32, {3, 2});
+    const uint16_t x = p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 4, 4});
+    const uint16_t w = p.tensor(TERN_ISA_DTYPE_BF16, {2, 1, 3, 3});
+    const uint16_t y = p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 4, 4});
+    const uint16_t pool = p.tensor(TERN_ISA_DTYPE_FP32, {1, 2, 2, 2});
+    const uint16_t idx = p.tensor(TERN_ISA_DTYPE_INT32, {2, 2});
+    const uint16_t g = p.tensor(TERN_ISA_DTYPE_FP32, {2, 2, 4});
+    const uint16_t red = p.tensor(TERN_ISA_DTYPE_FP32, {3, 1});
+    const uint16_t perm = p.tensor(TERN_ISA_DTYPE_FP16, {2, 3});
     p.set(a, random_values(12, rng));
     p.set(b, random_values(8, rng));
     p.set(bias, random_values(2, rng));

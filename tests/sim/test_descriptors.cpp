@@ -28,7 +28,7 @@ protected:
         ws_ = &workspace(pf(), 1, 0);
         // A valid program (FILL of 16 floats) and its binding table.
         ProgramBuilder pb;
-        const uint16_t t = pb.tensor(0, TERN_DTYPE_FP32, {16});
+        const uint16_t t = pb.tensor(0, TERN_ISA_DTYPE_FP32, {16});
         pb.op(TERN_ISA_FILL, t, {}, {f32_bits(1.5f)});
         image_ = pb.build();
         prog_ = arena().alloc(2 * TERN_PAGE_SIZE);

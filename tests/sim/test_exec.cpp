@@ -40,7 +40,7 @@ protected:
     // device actually holds (as floats) for use by the reference.
     std::vector<float> put(const DeviceTensor& t, const std::vector<float>& v) {
         EXPECT_TRUE(write_tensor(ws(), t, v));
-        if (t.dtype == TERN_DTYPE_BF16) {
+        if (t.dtype == TERN_ISA_DTYPE_BF16) {
             return from_bf16(to_bf16(v));
         }
         return v;
@@ -190,18 +190,18 @@ double ref_gelu(double x) {
 
 TEST_F(ExecTest, MatmulFp32TransposedWithAlphaAndAddend) {
     constexpr int M = 37, K = 53, N = 29;
-    const DeviceTensor a = tensor(M * K, TERN_DTYPE_FP32);
-    const DeviceTensor b = tensor(N * K, TERN_DTYPE_FP32);
-    const DeviceTensor c = tensor(M * N, TERN_DTYPE_FP32);
-    const DeviceTensor o = tensor(M * N, TERN_DTYPE_FP32);
+    const DeviceTensor a = tensor(M * K, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor b = tensor(N * K, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor c = tensor(M * N, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o = tensor(M * N, TERN_ISA_DTYPE_FP32);
     const auto av = put(a, random_floats(rng_, M * K, -1, 1));
     const auto bv = put(b, random_floats(rng_, N * K, -1, 1));
     const auto cv = put(c, random_floats(rng_, M * N, -2, 2));
     ProgramBuilder pb;
-    const uint16_t ta = pb.tensor(0, TERN_DTYPE_FP32, {M, K});
-    const uint16_t tb = pb.tensor(1, TERN_DTYPE_FP32, {N, K});
-    const uint16_t tc = pb.tensor(2, TERN_DTYPE_FP32, {M, N});
-    const uint16_t to = pb.tensor(3, TERN_DTYPE_FP32, {M, N});
+    const uint16_t ta = pb.tensor(0, TERN_ISA_DTYPE_FP32, {M, K});
+    const uint16_t tb = pb.tensor(1, TERN_ISA_DTYPE_FP32, {N, K});
+    const uint16_t tc = pb.tensor(2, TERN_ISA_DTYPE_FP32, {M, N});
+    const uint16_t to = pb.tensor(3, TERN_ISA_DTYPE_FP32, {M, N});
     pb.op(TERN_ISA_MATMUL, to, {ta, tb, tc}, {f32_bits(0.75f)},
           TERN_ISA_MM_TRANS_B | TERN_ISA_MM_ALPHA);
     ASSERT_TRUE(run(pb, bind({a, b, c, o})));
@@ -212,9 +212,9 @@ TEST_F(ExecTest, MatmulFp32TransposedWithAlphaAndAddend) {
 TEST_F(ExecTest, MatmulFp32InOneSubmissionOnSelectedCores) {
     // Upload by DMA, execute on cores {0, 2}, download by DMA: one kick.
     constexpr int M = 16, K = 24, N = 20;
-    const DeviceTensor a = tensor(M * K, TERN_DTYPE_FP32);
-    const DeviceTensor b = tensor(K * N, TERN_DTYPE_FP32);
-    const DeviceTensor o = tensor(M * N, TERN_DTYPE_FP32);
+    const DeviceTensor a = tensor(M * K, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor b = tensor(K * N, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o = tensor(M * N, TERN_ISA_DTYPE_FP32);
     const auto av = random_floats(rng_, M * K, -1, 1);
     const auto bv = random_floats(rng_, K * N, -1, 1);
     uint8_t* st = ws().staging().ptr;
@@ -222,9 +222,9 @@ TEST_F(ExecTest, MatmulFp32InOneSubmissionOnSelectedCores) {
     std::memcpy(st + 0x10000, bv.data(), b.bytes());
     std::memset(st + 0x20000, 0xff, o.bytes());
     ProgramBuilder pb;
-    const uint16_t ta = pb.tensor(0, TERN_DTYPE_FP32, {M, K});
-    const uint16_t tb = pb.tensor(1, TERN_DTYPE_FP32, {K, N});
-    const uint16_t to = pb.tensor(2, TERN_DTYPE_FP32, {M, N});
+    const uint16_t ta = pb.tensor(0, TERN_ISA_DTYPE_FP32, {M, K});
+    const uint16_t tb = pb.tensor(1, TERN_ISA_DTYPE_FP32, {K, N});
+    const uint16_t to = pb.tensor(2, TERN_ISA_DTYPE_FP32, {M, N});
     pb.op(TERN_ISA_MATMUL, to, {ta, tb});
     QueueDriver& q = ws().queue();
     q.push(make_dma(Workspace::kStagingVa, ws().dev_va(a.offset), a.bytes()));
@@ -241,15 +241,15 @@ TEST_F(ExecTest, MatmulFp32InOneSubmissionOnSelectedCores) {
 
 TEST_F(ExecTest, MatmulBf16) {
     constexpr int M = 32, K = 64, N = 48;
-    const DeviceTensor a = tensor(M * K, TERN_DTYPE_BF16);
-    const DeviceTensor b = tensor(K * N, TERN_DTYPE_BF16);
-    const DeviceTensor o = tensor(M * N, TERN_DTYPE_BF16);
+    const DeviceTensor a = tensor(M * K, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor b = tensor(K * N, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor o = tensor(M * N, TERN_ISA_DTYPE_BF16);
     const auto av = put(a, random_floats(rng_, M * K, -1, 1));
     const auto bv = put(b, random_floats(rng_, K * N, -1, 1));
     ProgramBuilder pb;
-    const uint16_t ta = pb.tensor(0, TERN_DTYPE_BF16, {M, K});
-    const uint16_t tb = pb.tensor(1, TERN_DTYPE_BF16, {K, N});
-    const uint16_t to = pb.tensor(2, TERN_DTYPE_BF16, {M, N});
+    const uint16_t ta = pb.tensor(0, TERN_ISA_DTYPE_BF16, {M, K});
+    const uint16_t tb = pb.tensor(1, TERN_ISA_DTYPE_BF16, {K, N});
+    const uint16_t to = pb.tensor(2, TERN_ISA_DTYPE_BF16, {M, N});
     pb.op(TERN_ISA_MATMUL, to, {ta, tb});
     ASSERT_TRUE(run(pb, bind({a, b, o})));
     EXPECT_TRUE(all_close(read_tensor(ws(), o), ref_matmul(av, bv, nullptr, M, K, N, false, 1),
@@ -259,18 +259,18 @@ TEST_F(ExecTest, MatmulBf16) {
 TEST_F(ExecTest, Conv2dFp32StridePadBias) {
     const ConvShape s{2, 3, 9, 9, 4, 3, 3, /*stride*/ 2, /*pad*/ 1, /*dil*/ 1, /*groups*/ 1};
     ASSERT_EQ(s.oh(), 5);
-    const DeviceTensor x = tensor(s.n * s.c * s.h * s.w, TERN_DTYPE_FP32);
-    const DeviceTensor w = tensor(s.o * s.c * s.kh * s.kw, TERN_DTYPE_FP32);
-    const DeviceTensor bias = tensor(s.o, TERN_DTYPE_FP32);
-    const DeviceTensor o = tensor(s.n * s.o * s.oh() * s.ow(), TERN_DTYPE_FP32);
+    const DeviceTensor x = tensor(s.n * s.c * s.h * s.w, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor w = tensor(s.o * s.c * s.kh * s.kw, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor bias = tensor(s.o, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o = tensor(s.n * s.o * s.oh() * s.ow(), TERN_ISA_DTYPE_FP32);
     const auto xv = put(x, random_floats(rng_, x.count, -1, 1));
     const auto wv = put(w, random_floats(rng_, w.count, -1, 1));
     const auto bv = put(bias, random_floats(rng_, bias.count, -1, 1));
     ProgramBuilder pb;
-    const uint16_t tx = pb.tensor(0, TERN_DTYPE_FP32, {2, 3, 9, 9});
-    const uint16_t tw = pb.tensor(1, TERN_DTYPE_FP32, {4, 3, 3, 3});
-    const uint16_t tbias = pb.tensor(2, TERN_DTYPE_FP32, {4});
-    const uint16_t to = pb.tensor(3, TERN_DTYPE_FP32, {2, 4, 5, 5});
+    const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_FP32, {2, 3, 9, 9});
+    const uint16_t tw = pb.tensor(1, TERN_ISA_DTYPE_FP32, {4, 3, 3, 3});
+    const uint16_t tbias = pb.tensor(2, TERN_ISA_DTYPE_FP32, {4});
+    const uint16_t to = pb.tensor(3, TERN_ISA_DTYPE_FP32, {2, 4, 5, 5});
     pb.op(TERN_ISA_CONV2D, to, {tx, tw, tbias}, {2, 2, 1, 1, 1, 1, 1});
     ASSERT_TRUE(run(pb, bind({x, w, bias, o})));
     EXPECT_TRUE(all_close(read_tensor(ws(), o), ref_conv2d(s, xv, wv, &bv), kF32Abs, kF32Rel));
@@ -278,16 +278,16 @@ TEST_F(ExecTest, Conv2dFp32StridePadBias) {
 
 TEST_F(ExecTest, Conv2dFp32DilatedGrouped) {
     const ConvShape s{1, 4, 10, 8, 6, 3, 2, /*stride*/ 1, /*pad*/ 2, /*dil*/ 2, /*groups*/ 2};
-    const DeviceTensor x = tensor(s.n * s.c * s.h * s.w, TERN_DTYPE_FP32);
-    const DeviceTensor w = tensor(s.o * (s.c / s.groups) * s.kh * s.kw, TERN_DTYPE_FP32);
-    const DeviceTensor o = tensor(s.n * s.o * s.oh() * s.ow(), TERN_DTYPE_FP32);
+    const DeviceTensor x = tensor(s.n * s.c * s.h * s.w, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor w = tensor(s.o * (s.c / s.groups) * s.kh * s.kw, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o = tensor(s.n * s.o * s.oh() * s.ow(), TERN_ISA_DTYPE_FP32);
     const auto xv = put(x, random_floats(rng_, x.count, -1, 1));
     const auto wv = put(w, random_floats(rng_, w.count, -1, 1));
     ProgramBuilder pb;
-    const uint16_t tx = pb.tensor(0, TERN_DTYPE_FP32, {1, 4, 10, 8});
-    const uint16_t tw = pb.tensor(1, TERN_DTYPE_FP32, {6, 2, 3, 2});
+    const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_FP32, {1, 4, 10, 8});
+    const uint16_t tw = pb.tensor(1, TERN_ISA_DTYPE_FP32, {6, 2, 3, 2});
     const uint16_t to = pb.tensor(
-        2, TERN_DTYPE_FP32, {1, 6, static_cast<uint32_t>(s.oh()), static_cast<uint32_t>(s.ow())});
+        2, TERN_ISA_DTYPE_FP32, {1, 6, static_cast<uint32_t>(s.oh()), static_cast<uint32_t>(s.ow())});
     pb.op(TERN_ISA_CONV2D, to, {tx, tw}, {1, 1, 2, 2, 2, 2, 2});
     ASSERT_TRUE(run(pb, bind({x, w, o})));
     EXPECT_TRUE(all_close(read_tensor(ws(), o), ref_conv2d(s, xv, wv, nullptr), kF32Abs, kF32Rel));
@@ -295,15 +295,15 @@ TEST_F(ExecTest, Conv2dFp32DilatedGrouped) {
 
 TEST_F(ExecTest, Conv2dBf16) {
     const ConvShape s{1, 5, 8, 8, 3, 3, 3, 1, 0, 1, 1};
-    const DeviceTensor x = tensor(s.n * s.c * s.h * s.w, TERN_DTYPE_BF16);
-    const DeviceTensor w = tensor(s.o * s.c * s.kh * s.kw, TERN_DTYPE_BF16);
-    const DeviceTensor o = tensor(s.n * s.o * s.oh() * s.ow(), TERN_DTYPE_BF16);
+    const DeviceTensor x = tensor(s.n * s.c * s.h * s.w, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor w = tensor(s.o * s.c * s.kh * s.kw, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor o = tensor(s.n * s.o * s.oh() * s.ow(), TERN_ISA_DTYPE_BF16);
     const auto xv = put(x, random_floats(rng_, x.count, -1, 1));
     const auto wv = put(w, random_floats(rng_, w.count, -1, 1));
     ProgramBuilder pb;
-    const uint16_t tx = pb.tensor(0, TERN_DTYPE_BF16, {1, 5, 8, 8});
-    const uint16_t tw = pb.tensor(1, TERN_DTYPE_BF16, {3, 5, 3, 3});
-    const uint16_t to = pb.tensor(2, TERN_DTYPE_BF16, {1, 3, 6, 6});
+    const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_BF16, {1, 5, 8, 8});
+    const uint16_t tw = pb.tensor(1, TERN_ISA_DTYPE_BF16, {3, 5, 3, 3});
+    const uint16_t to = pb.tensor(2, TERN_ISA_DTYPE_BF16, {1, 3, 6, 6});
     pb.op(TERN_ISA_CONV2D, to, {tx, tw}, {1, 1, 0, 0, 1, 1, 1});
     ASSERT_TRUE(run(pb, bind({x, w, o})));
     EXPECT_TRUE(
@@ -312,14 +312,14 @@ TEST_F(ExecTest, Conv2dBf16) {
 
 TEST_F(ExecTest, SoftmaxFp32BothAxes) {
     constexpr int R = 6, C = 33;
-    const DeviceTensor x = tensor(R * C, TERN_DTYPE_FP32);
-    const DeviceTensor o1 = tensor(R * C, TERN_DTYPE_FP32);
-    const DeviceTensor o0 = tensor(R * C, TERN_DTYPE_FP32);
+    const DeviceTensor x = tensor(R * C, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o1 = tensor(R * C, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o0 = tensor(R * C, TERN_ISA_DTYPE_FP32);
     const auto xv = put(x, random_floats(rng_, R * C, -6, 6));
     ProgramBuilder pb;
-    const uint16_t tx = pb.tensor(0, TERN_DTYPE_FP32, {R, C});
-    const uint16_t t1 = pb.tensor(1, TERN_DTYPE_FP32, {R, C});
-    const uint16_t t0 = pb.tensor(2, TERN_DTYPE_FP32, {R, C});
+    const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_FP32, {R, C});
+    const uint16_t t1 = pb.tensor(1, TERN_ISA_DTYPE_FP32, {R, C});
+    const uint16_t t0 = pb.tensor(2, TERN_ISA_DTYPE_FP32, {R, C});
     pb.op(TERN_ISA_SOFTMAX, t1, {tx}, {1});
     pb.op(TERN_ISA_SOFTMAX, t0, {tx}, {0});
     ASSERT_TRUE(run(pb, bind({x, o1, o0})));
@@ -329,12 +329,12 @@ TEST_F(ExecTest, SoftmaxFp32BothAxes) {
 
 TEST_F(ExecTest, SoftmaxBf16) {
     constexpr int R = 8, C = 40;
-    const DeviceTensor x = tensor(R * C, TERN_DTYPE_BF16);
-    const DeviceTensor o = tensor(R * C, TERN_DTYPE_BF16);
+    const DeviceTensor x = tensor(R * C, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor o = tensor(R * C, TERN_ISA_DTYPE_BF16);
     const auto xv = put(x, random_floats(rng_, R * C, -4, 4));
     ProgramBuilder pb;
-    const uint16_t tx = pb.tensor(0, TERN_DTYPE_BF16, {R, C});
-    const uint16_t to = pb.tensor(1, TERN_DTYPE_BF16, {R, C});
+    const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_BF16, {R, C});
+    const uint16_t to = pb.tensor(1, TERN_ISA_DTYPE_BF16, {R, C});
     pb.op(TERN_ISA_SOFTMAX, to, {tx}, {1});
     ASSERT_TRUE(run(pb, bind({x, o})));
     EXPECT_TRUE(all_close(read_tensor(ws(), o), ref_softmax(xv, R, C, 1), kBf16Abs, kBf16Rel));
@@ -342,18 +342,18 @@ TEST_F(ExecTest, SoftmaxBf16) {
 
 TEST_F(ExecTest, LayerNormFp32) {
     constexpr int R = 5, D = 48;
-    const DeviceTensor x = tensor(R * D, TERN_DTYPE_FP32);
-    const DeviceTensor g = tensor(D, TERN_DTYPE_FP32);
-    const DeviceTensor b = tensor(D, TERN_DTYPE_FP32);
-    const DeviceTensor o = tensor(R * D, TERN_DTYPE_FP32);
+    const DeviceTensor x = tensor(R * D, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor g = tensor(D, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor b = tensor(D, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o = tensor(R * D, TERN_ISA_DTYPE_FP32);
     const auto xv = put(x, random_floats(rng_, R * D, -3, 5));
     const auto gv = put(g, random_floats(rng_, D, 0.5f, 1.5f));
     const auto bv = put(b, random_floats(rng_, D, -0.5f, 0.5f));
     ProgramBuilder pb;
-    const uint16_t tx = pb.tensor(0, TERN_DTYPE_FP32, {R, D});
-    const uint16_t tg = pb.tensor(1, TERN_DTYPE_FP32, {D});
-    const uint16_t tb = pb.tensor(2, TERN_DTYPE_FP32, {D});
-    const uint16_t to = pb.tensor(3, TERN_DTYPE_FP32, {R, D});
+    const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_FP32, {R, D});
+    const uint16_t tg = pb.tensor(1, TERN_ISA_DTYPE_FP32, {D});
+    const uint16_t tb = pb.tensor(2, TERN_ISA_DTYPE_FP32, {D});
+    const uint16_t to = pb.tensor(3, TERN_ISA_DTYPE_FP32, {R, D});
     pb.op(TERN_ISA_LAYERNORM, to, {tx, tg, tb}, {f32_bits(1e-5f)});
     ASSERT_TRUE(run(pb, bind({x, g, b, o})));
     EXPECT_TRUE(
@@ -362,18 +362,18 @@ TEST_F(ExecTest, LayerNormFp32) {
 
 TEST_F(ExecTest, LayerNormBf16) {
     constexpr int R = 7, D = 64;
-    const DeviceTensor x = tensor(R * D, TERN_DTYPE_BF16);
-    const DeviceTensor g = tensor(D, TERN_DTYPE_BF16);
-    const DeviceTensor b = tensor(D, TERN_DTYPE_BF16);
-    const DeviceTensor o = tensor(R * D, TERN_DTYPE_BF16);
+    const DeviceTensor x = tensor(R * D, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor g = tensor(D, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor b = tensor(D, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor o = tensor(R * D, TERN_ISA_DTYPE_BF16);
     const auto xv = put(x, random_floats(rng_, R * D, -2, 2));
     const auto gv = put(g, random_floats(rng_, D, 0.5f, 1.5f));
     const auto bv = put(b, random_floats(rng_, D, -0.5f, 0.5f));
     ProgramBuilder pb;
-    const uint16_t tx = pb.tensor(0, TERN_DTYPE_BF16, {R, D});
-    const uint16_t tg = pb.tensor(1, TERN_DTYPE_BF16, {D});
-    const uint16_t tb = pb.tensor(2, TERN_DTYPE_BF16, {D});
-    const uint16_t to = pb.tensor(3, TERN_DTYPE_BF16, {R, D});
+    const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_BF16, {R, D});
+    const uint16_t tg = pb.tensor(1, TERN_ISA_DTYPE_BF16, {D});
+    const uint16_t tb = pb.tensor(2, TERN_ISA_DTYPE_BF16, {D});
+    const uint16_t to = pb.tensor(3, TERN_ISA_DTYPE_BF16, {R, D});
     pb.op(TERN_ISA_LAYERNORM, to, {tx, tg, tb}, {f32_bits(1e-5f)});
     ASSERT_TRUE(run(pb, bind({x, g, b, o})));
     EXPECT_TRUE(
@@ -383,15 +383,15 @@ TEST_F(ExecTest, LayerNormBf16) {
 // ADD with a broadcast row, then GELU in place (aliasing is allowed).
 TEST_F(ExecTest, AddBroadcastThenGeluInPlaceFp32) {
     constexpr int R = 9, C = 31;
-    const DeviceTensor a = tensor(R * C, TERN_DTYPE_FP32);
-    const DeviceTensor b = tensor(C, TERN_DTYPE_FP32);
-    const DeviceTensor t = tensor(R * C, TERN_DTYPE_FP32);
+    const DeviceTensor a = tensor(R * C, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor b = tensor(C, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor t = tensor(R * C, TERN_ISA_DTYPE_FP32);
     const auto av = put(a, random_floats(rng_, R * C, -3, 3));
     const auto bv = put(b, random_floats(rng_, C, -1, 1));
     ProgramBuilder pb;
-    const uint16_t ta = pb.tensor(0, TERN_DTYPE_FP32, {R, C});
-    const uint16_t tb = pb.tensor(1, TERN_DTYPE_FP32, {1, C});
-    const uint16_t tt = pb.tensor(2, TERN_DTYPE_FP32, {R, C});
+    const uint16_t ta = pb.tensor(0, TERN_ISA_DTYPE_FP32, {R, C});
+    const uint16_t tb = pb.tensor(1, TERN_ISA_DTYPE_FP32, {1, C});
+    const uint16_t tt = pb.tensor(2, TERN_ISA_DTYPE_FP32, {R, C});
     pb.op(TERN_ISA_ADD, tt, {ta, tb});
     pb.op(TERN_ISA_GELU, tt, {tt});
     ASSERT_TRUE(run(pb, bind({a, b, t})));
@@ -407,17 +407,17 @@ TEST_F(ExecTest, AddBroadcastThenGeluInPlaceFp32) {
 
 TEST_F(ExecTest, AddThenGeluBf16) {
     constexpr int R = 12, C = 20;
-    const DeviceTensor a = tensor(R * C, TERN_DTYPE_BF16);
-    const DeviceTensor b = tensor(R * C, TERN_DTYPE_BF16);
-    const DeviceTensor t = tensor(R * C, TERN_DTYPE_BF16);
-    const DeviceTensor o = tensor(R * C, TERN_DTYPE_BF16);
+    const DeviceTensor a = tensor(R * C, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor b = tensor(R * C, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor t = tensor(R * C, TERN_ISA_DTYPE_BF16);
+    const DeviceTensor o = tensor(R * C, TERN_ISA_DTYPE_BF16);
     const auto av = put(a, random_floats(rng_, R * C, -3, 3));
     const auto bv = put(b, random_floats(rng_, R * C, -3, 3));
     ProgramBuilder pb;
-    const uint16_t ta = pb.tensor(0, TERN_DTYPE_BF16, {R, C});
-    const uint16_t tb = pb.tensor(1, TERN_DTYPE_BF16, {R, C});
-    const uint16_t tt = pb.tensor(2, TERN_DTYPE_BF16, {R, C});
-    const uint16_t to = pb.tensor(3, TERN_DTYPE_BF16, {R, C});
+    const uint16_t ta = pb.tensor(0, TERN_ISA_DTYPE_BF16, {R, C});
+    const uint16_t tb = pb.tensor(1, TERN_ISA_DTYPE_BF16, {R, C});
+    const uint16_t tt = pb.tensor(2, TERN_ISA_DTYPE_BF16, {R, C});
+    const uint16_t to = pb.tensor(3, TERN_ISA_DTYPE_BF16, {R, C});
     pb.op(TERN_ISA_ADD, tt, {ta, tb});
     pb.op(TERN_ISA_GELU, to, {tt});
     ASSERT_TRUE(run(pb, bind({a, b, t, o})));
@@ -433,15 +433,15 @@ TEST_F(ExecTest, AddThenGeluBf16) {
 
 TEST_F(ExecTest, GatherRowsAndIndexOutOfRange) {
     constexpr int Rows = 5, D = 8, N = 4;
-    const DeviceTensor src = tensor(Rows * D, TERN_DTYPE_FP32);
-    const DeviceTensor idx = tensor(N, TERN_DTYPE_INT32);
-    const DeviceTensor o = tensor(N * D, TERN_DTYPE_FP32);
+    const DeviceTensor src = tensor(Rows * D, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor idx = tensor(N, TERN_ISA_DTYPE_INT32);
+    const DeviceTensor o = tensor(N * D, TERN_ISA_DTYPE_FP32);
     const auto sv = put(src, random_floats(rng_, Rows * D, -1, 1));
     ASSERT_TRUE(write_tensor_i32(ws(), idx, {4, 0, 2, 4}));
     ProgramBuilder pb;
-    const uint16_t ts = pb.tensor(0, TERN_DTYPE_FP32, {Rows, D});
-    const uint16_t ti = pb.tensor(1, TERN_DTYPE_INT32, {N});
-    const uint16_t to = pb.tensor(2, TERN_DTYPE_FP32, {N, D});
+    const uint16_t ts = pb.tensor(0, TERN_ISA_DTYPE_FP32, {Rows, D});
+    const uint16_t ti = pb.tensor(1, TERN_ISA_DTYPE_INT32, {N});
+    const uint16_t to = pb.tensor(2, TERN_ISA_DTYPE_FP32, {N, D});
     pb.op(TERN_ISA_GATHER, to, {ts, ti});
     ASSERT_TRUE(run(pb, bind({src, idx, o})));
     std::vector<float> want;
@@ -452,9 +452,9 @@ TEST_F(ExecTest, GatherRowsAndIndexOutOfRange) {
     // Row index == rows: TERN_QERR_INDEX naming the op (op 1 here).
     ASSERT_TRUE(write_tensor_i32(ws(), idx, {0, 1, Rows, 2}));
     ProgramBuilder pb2;
-    const uint16_t s2 = pb2.tensor(0, TERN_DTYPE_FP32, {Rows, D});
-    const uint16_t i2 = pb2.tensor(1, TERN_DTYPE_INT32, {N});
-    const uint16_t o2 = pb2.tensor(2, TERN_DTYPE_FP32, {N, D});
+    const uint16_t s2 = pb2.tensor(0, TERN_ISA_DTYPE_FP32, {Rows, D});
+    const uint16_t i2 = pb2.tensor(1, TERN_ISA_DTYPE_INT32, {N});
+    const uint16_t o2 = pb2.tensor(2, TERN_ISA_DTYPE_FP32, {N, D});
     pb2.op(TERN_ISA_FILL, o2, {}, {f32_bits(0.0f)});
     pb2.op(TERN_ISA_GATHER, o2, {s2, i2});
     QueueDriver& q = ws().queue();

@@ -383,7 +383,7 @@ TEST_F(PartitionTest, VfTelemetryIsTheCardsWithItsOwnCores) {
     ASSERT_TRUE(wb.ok());
     ProgramSlot slot(arena(), wb.space());
     ProgramBuilder pb;
-    const uint16_t t = pb.tensor(0, TERN_DTYPE_FP32, {2u << 20});
+    const uint16_t t = pb.tensor(0, TERN_ISA_DTYPE_FP32, {2u << 20});
     pb.op(TERN_ISA_FILL, t, {}, {f32_bits(3.0f)});
     const tern_desc exec = slot.load(pb.build(), {{wb.dev_va(0), 8 * MiB}}, /*core_mask=*/0b1);
     uint32_t vf_core0 = 0, pf_core2 = 0, vf_others = 0, pf_others = 0;
@@ -431,7 +431,7 @@ TEST_F(PartitionTest, VfLimitsComeFromItsEntry) {
     // Relative core 2 does not exist (2 cores); cores 0-1 do.
     ProgramSlot slot(arena(), ws.space());
     ProgramBuilder pb;
-    const uint16_t t = pb.tensor(0, TERN_DTYPE_FP32, {16});
+    const uint16_t t = pb.tensor(0, TERN_ISA_DTYPE_FP32, {16});
     pb.op(TERN_ISA_FILL, t, {}, {f32_bits(1.0f)});
     const std::vector<uint8_t> image = pb.build();
     EXPECT_TRUE(completes(q, q.submit(slot.load(image, {{ws.dev_va(0), 64}}, 0b11))));

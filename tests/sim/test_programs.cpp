@@ -29,8 +29,8 @@ protected:
         ws_ = &workspace(pf(), 1, 0);
         slot_ = std::make_unique<ProgramSlot>(arena(), ws_->space());
         DeviceAllocator alloc(0x100000, ws_->mem_size());
-        a_ = alloc.alloc(16, TERN_DTYPE_FP32);
-        b_ = alloc.alloc(16, TERN_DTYPE_FP32);
+        a_ = alloc.alloc(16, TERN_ISA_DTYPE_FP32);
+        b_ = alloc.alloc(16, TERN_ISA_DTYPE_FP32);
         // Sentinel content: a rejected program must not touch it.
         ASSERT_TRUE(write_tensor(*ws_, a_, std::vector<float>(16, -7.0f)));
         ASSERT_TRUE(write_tensor(*ws_, b_, std::vector<float>(16, -9.0f)));
@@ -40,8 +40,8 @@ protected:
     // binding 1. Tests mutate it.
     ProgramBuilder base() {
         ProgramBuilder pb;
-        const uint16_t t0 = pb.tensor(0, TERN_DTYPE_FP32, {4, 4});
-        const uint16_t t1 = pb.tensor(1, TERN_DTYPE_FP32, {4, 4});
+        const uint16_t t0 = pb.tensor(0, TERN_ISA_DTYPE_FP32, {4, 4});
+        const uint16_t t1 = pb.tensor(1, TERN_ISA_DTYPE_FP32, {4, 4});
         pb.op(TERN_ISA_FILL, t0, {}, {f32_bits(2.0f)});
         pb.op(TERN_ISA_COPY, t1, {t0});
         return pb;
@@ -197,7 +197,7 @@ TEST_F(ProgramTest, BadOpsNameTheOp) {
          nullptr, nullptr, 1},
         {"INT32 in ADD",
          [](ProgramBuilder& pb) {
-             const uint16_t i = pb.tensor(1, TERN_DTYPE_INT32, {4, 4});
+             const uint16_t i = pb.tensor(1, TERN_ISA_DTYPE_INT32, {4, 4});
              tern_isa_op& o = pb.op_at(1);
              o.opcode = TERN_ISA_ADD;
              o.dst = i;
@@ -207,8 +207,8 @@ TEST_F(ProgramTest, BadOpsNameTheOp) {
          nullptr, nullptr, 1},
         {"matmul inner dims differ",
          [](ProgramBuilder& pb) {
-             const uint16_t x = pb.tensor(0, TERN_DTYPE_FP32, {2, 3});
-             const uint16_t y = pb.tensor(1, TERN_DTYPE_FP32, {2, 2});
+             const uint16_t x = pb.tensor(0, TERN_ISA_DTYPE_FP32, {2, 3});
+             const uint16_t y = pb.tensor(1, TERN_ISA_DTYPE_FP32, {2, 2});
              tern_isa_op& o = pb.op_at(1);
              o.opcode = TERN_ISA_MATMUL;
              o.dst = y;
@@ -218,7 +218,7 @@ TEST_F(ProgramTest, BadOpsNameTheOp) {
          nullptr, nullptr, 1},
         {"elementwise shapes do not broadcast",
          [](ProgramBuilder& pb) {
-             const uint16_t x = pb.tensor(0, TERN_DTYPE_FP32, {3, 4});
+             const uint16_t x = pb.tensor(0, TERN_ISA_DTYPE_FP32, {3, 4});
              tern_isa_op& o = pb.op_at(1);
              o.opcode = TERN_ISA_ADD;
              o.dst = 1;     // [4,4]

@@ -121,11 +121,11 @@ TEST_F(TelemetryTest, ComputeLoadRaisesUtilisationPowerAndTemperature) {
     ProgramSlot slot(arena(), ws.space());
     DeviceAllocator alloc(0, ws.mem_size());
     constexpr uint32_t N = 192;
-    const DeviceTensor a = alloc.alloc(N * N, TERN_DTYPE_FP32);
-    const DeviceTensor o = alloc.alloc(N * N, TERN_DTYPE_FP32);
+    const DeviceTensor a = alloc.alloc(N * N, TERN_ISA_DTYPE_FP32);
+    const DeviceTensor o = alloc.alloc(N * N, TERN_ISA_DTYPE_FP32);
     ProgramBuilder pb;
-    const uint16_t ta = pb.tensor(0, TERN_DTYPE_FP32, {N, N});
-    const uint16_t to = pb.tensor(1, TERN_DTYPE_FP32, {N, N});
+    const uint16_t ta = pb.tensor(0, TERN_ISA_DTYPE_FP32, {N, N});
+    const uint16_t to = pb.tensor(1, TERN_ISA_DTYPE_FP32, {N, N});
     pb.op(TERN_ISA_MATMUL, to, {ta, ta});
     constexpr uint32_t kCores = 0b0110;  // cores 1 and 2
     const tern_desc exec = slot.load(pb.build(), {binding_of(ws, a), binding_of(ws, o)}, kCores);
@@ -247,7 +247,7 @@ TEST_F(ThermalTest, OverTemperatureThrottlesAndRecovers) {
     Workspace& ws = workspace(f, 1, 0);
     ProgramSlot slot(arena(), ws.space());
     ProgramBuilder pb;
-    const uint16_t t = pb.tensor(0, TERN_DTYPE_FP32, {1u << 20});
+    const uint16_t t = pb.tensor(0, TERN_ISA_DTYPE_FP32, {1u << 20});
     pb.op(TERN_ISA_FILL, t, {}, {f32_bits(1.0f)});
     const tern_desc exec = slot.load(pb.build(), {{ws.dev_va(0), 4u << 20}});  // all cores
     const uint32_t events0 = f.read32(TERN_REG_EVENT_SEQ);

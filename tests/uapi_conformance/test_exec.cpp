@@ -68,10 +68,10 @@ TEST_F(ExecTest, ExecuteProgram) {
     Dev& d = dev();
     constexpr uint32_t n = 8;
     Program p;
-    const uint16_t a = p.tensor(0, TERN_DTYPE_FP32, {n, n});
-    const uint16_t b = p.tensor(1, TERN_DTYPE_FP32, {n, n});
-    const uint16_t sum = p.tensor(2, TERN_DTYPE_FP32, {n, n});
-    const uint16_t prod = p.tensor(2, TERN_DTYPE_FP32, {n, n}, n * n * sizeof(float));
+    const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n});
+    const uint16_t b = p.tensor(1, TERN_ISA_DTYPE_FP32, {n, n});
+    const uint16_t sum = p.tensor(2, TERN_ISA_DTYPE_FP32, {n, n});
+    const uint16_t prod = p.tensor(2, TERN_ISA_DTYPE_FP32, {n, n}, n * n * sizeof(float));
     p.op(TERN_ISA_ADD, sum, {a, b});
     p.op(TERN_ISA_MATMUL, prod, {a, b});
     const std::vector<uint8_t> img = p.image();

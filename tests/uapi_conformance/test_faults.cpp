@@ -116,8 +116,8 @@ TEST_F(FaultTest, ProgramErrorsNameTheOp) {
     Dev& d = dev();
     // Op 1 reads a tensor whose binding points at unmapped memory.
     Program p;
-    const uint16_t a = p.tensor(0, TERN_DTYPE_FP32, {16});
-    const uint16_t b = p.tensor(1, TERN_DTYPE_FP32, {16});
+    const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {16});
+    const uint16_t b = p.tensor(1, TERN_ISA_DTYPE_FP32, {16});
     p.op(TERN_ISA_RELU, a, {a});
     p.op(TERN_ISA_COPY, a, {b});
     std::vector<uint8_t> img = p.image();

@@ -157,9 +157,9 @@ TEST_F(TimeoutTest, MockHungJobIsStopped) {
     const size_t mat = n * n * sizeof(float);
     auto program = [&](uint32_t ops) {
         Program p;
-        const uint16_t a = p.tensor(0, TERN_DTYPE_FP32, {n, n});
-        const uint16_t b = p.tensor(0, TERN_DTYPE_FP32, {n, n}, mat);
-        const uint16_t c = p.tensor(0, TERN_DTYPE_FP32, {n, n}, 2 * mat);
+        const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n});
+        const uint16_t b = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n}, mat);
+        const uint16_t c = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n}, 2 * mat);
         for (uint32_t i = 0; i < ops; ++i) {
             p.op(TERN_ISA_MATMUL, c, {a, b});
         }

@@ -27,10 +27,10 @@
 #define TERN_ISA_ERR_OP_HEADER		0xffffffffU
 
 enum tern_isa_dtype {
-	TERN_DTYPE_FP32		= 1,
-	TERN_DTYPE_BF16		= 2,
-	TERN_DTYPE_FP16		= 3,
-	TERN_DTYPE_INT32	= 4,
+	TERN_ISA_DTYPE_FP32	= 1,
+	TERN_ISA_DTYPE_BF16	= 2,
+	TERN_ISA_DTYPE_FP16	= 3,
+	TERN_ISA_DTYPE_INT32	= 4,
 };
 
 enum tern_isa_opcode {

@@ -11,11 +11,11 @@ namespace tern::sim::compute {
 
 size_t dtype_size(uint32_t dtype) {
     switch (dtype) {
-        case TERN_DTYPE_FP32:
-        case TERN_DTYPE_INT32:
+        case TERN_ISA_DTYPE_FP32:
+        case TERN_ISA_DTYPE_INT32:
             return 4;
-        case TERN_DTYPE_BF16:
-        case TERN_DTYPE_FP16:
+        case TERN_ISA_DTYPE_BF16:
+        case TERN_ISA_DTYPE_FP16:
             return 2;
         default:
             return 0;
@@ -23,7 +23,7 @@ size_t dtype_size(uint32_t dtype) {
 }
 
 bool dtype_is_float(uint32_t dtype) {
-    return dtype == TERN_DTYPE_FP32 || dtype == TERN_DTYPE_BF16 || dtype == TERN_DTYPE_FP16;
+    return dtype == TERN_ISA_DTYPE_FP32 || dtype == TERN_ISA_DTYPE_BF16 || dtype == TERN_ISA_DTYPE_FP16;
 }
 
 int32_t float_to_int32(float v) {
@@ -41,22 +41,22 @@ int32_t float_to_int32(float v) {
 
 float load_float(uint32_t dtype, const uint8_t* p) {
     switch (dtype) {
-        case TERN_DTYPE_FP32: {
+        case TERN_ISA_DTYPE_FP32: {
             float f;
             std::memcpy(&f, p, 4);
             return f;
         }
-        case TERN_DTYPE_BF16: {
+        case TERN_ISA_DTYPE_BF16: {
             uint16_t bits;
             std::memcpy(&bits, p, 2);
             return static_cast<float>(Eigen::numext::bit_cast<Eigen::bfloat16>(bits));
         }
-        case TERN_DTYPE_FP16: {
+        case TERN_ISA_DTYPE_FP16: {
             uint16_t bits;
             std::memcpy(&bits, p, 2);
             return static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(bits));
         }
-        case TERN_DTYPE_INT32: {
+        case TERN_ISA_DTYPE_INT32: {
             int32_t i;
             std::memcpy(&i, p, 4);
             return static_cast<float>(i);
@@ -68,20 +68,20 @@ float load_float(uint32_t dtype, const uint8_t* p) {
 
 void store_float(uint32_t dtype, uint8_t* p, float v) {
     switch (dtype) {
-        case TERN_DTYPE_FP32:
+        case TERN_ISA_DTYPE_FP32:
             std::memcpy(p, &v, 4);
             break;
-        case TERN_DTYPE_BF16: {
+        case TERN_ISA_DTYPE_BF16: {
             const auto bits = Eigen::numext::bit_cast<uint16_t>(Eigen::bfloat16(v));
             std::memcpy(p, &bits, 2);
             break;
         }
-        case TERN_DTYPE_FP16: {
+        case TERN_ISA_DTYPE_FP16: {
             const auto bits = Eigen::numext::bit_cast<uint16_t>(Eigen::half(v));
             std::memcpy(p, &bits, 2);
             break;
         }
-        case TERN_DTYPE_INT32: {
+        case TERN_ISA_DTYPE_INT32: {
             const int32_t i = float_to_int32(v);
             std::memcpy(p, &i, 4);
             break;
@@ -92,7 +92,7 @@ void store_float(uint32_t dtype, uint8_t* p, float v) {
 }
 
 void decode_floats(uint32_t dtype, const uint8_t* src, float* dst, size_t n) {
-    if (dtype == TERN_DTYPE_FP32) {
+    if (dtype == TERN_ISA_DTYPE_FP32) {
         std::memcpy(dst, src, n * 4);
         return;
     }
@@ -103,7 +103,7 @@ void decode_floats(uint32_t dtype, const uint8_t* src, float* dst, size_t n) {
 }
 
 void encode_floats(uint32_t dtype, const float* src, uint8_t* dst, size_t n) {
-    if (dtype == TERN_DTYPE_FP32) {
+    if (dtype == TERN_ISA_DTYPE_FP32) {
         std::memcpy(dst, src, n * 4);
         return;
     }

@@ -229,7 +229,7 @@ bool write_elements(VaSpace& mem, const TensorView& v, const uint8_t* in, Fault*
 bool read_floats(VaSpace& mem, const TensorView& v, std::vector<float>* out, Fault* fault) {
     const uint64_t n = v.count();
     out->resize(n);
-    if (v.dtype == TERN_DTYPE_FP32) {
+    if (v.dtype == TERN_ISA_DTYPE_FP32) {
         return read_elements(mem, v, reinterpret_cast<uint8_t*>(out->data()), fault);
     }
     std::vector<uint8_t> raw(n * v.esize());
@@ -242,7 +242,7 @@ bool read_floats(VaSpace& mem, const TensorView& v, std::vector<float>* out, Fau
 
 bool write_floats(VaSpace& mem, const TensorView& v, const float* in, Fault* fault) {
     const uint64_t n = v.count();
-    if (v.dtype == TERN_DTYPE_FP32) {
+    if (v.dtype == TERN_ISA_DTYPE_FP32) {
         return write_elements(mem, v, reinterpret_cast<const uint8_t*>(in), fault);
     }
     std::vector<uint8_t> raw(n * v.esize());

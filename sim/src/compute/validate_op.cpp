@@ -198,7 +198,7 @@ bool check_gather(const tern_isa_op& op, const Check& c) {
     const TensorView& table = c.src(0);
     const TensorView& idx = c.src(1);
     const TensorView& d = c.dst();
-    if (table.rank != 2 || idx.dtype != TERN_DTYPE_INT32 || idx.rank > kMaxRank - 1 ||
+    if (table.rank != 2 || idx.dtype != TERN_ISA_DTYPE_INT32 || idx.rank > kMaxRank - 1 ||
         d.rank != idx.rank + 1 || d.shape[idx.rank] != table.shape[1]) {
         return false;
     }

@@ -31,20 +31,20 @@ bool write_tensor(Workspace& ws, const DeviceTensor& t, const std::vector<float>
     std::vector<uint8_t> raw(t.bytes());
     for (size_t i = 0; i < t.count && i < values.size(); ++i) {
         switch (t.dtype) {
-            case TERN_DTYPE_FP32:
+            case TERN_ISA_DTYPE_FP32:
                 std::memcpy(&raw[4 * i], &values[i], 4);
                 break;
-            case TERN_DTYPE_BF16: {
+            case TERN_ISA_DTYPE_BF16: {
                 const uint16_t h = bf16_from_float(values[i]);
                 std::memcpy(&raw[2 * i], &h, 2);
                 break;
             }
-            case TERN_DTYPE_FP16: {
+            case TERN_ISA_DTYPE_FP16: {
                 const uint16_t h = Eigen::numext::bit_cast<uint16_t>(Eigen::half(values[i]));
                 std::memcpy(&raw[2 * i], &h, 2);
                 break;
             }
-            case TERN_DTYPE_INT32: {
+            case TERN_ISA_DTYPE_INT32: {
                 const auto v = static_cast<int32_t>(values[i]);
                 std::memcpy(&raw[4 * i], &v, 4);
                 break;
@@ -58,7 +58,7 @@ bool write_tensor(Workspace& ws, const DeviceTensor& t, const std::vector<float>
 }
 
 bool write_tensor_i32(Workspace& ws, const DeviceTensor& t, const std::vector<int32_t>& values) {
-    EXPECT_EQ(t.dtype, TERN_DTYPE_INT32);
+    EXPECT_EQ(t.dtype, TERN_ISA_DTYPE_INT32);
     EXPECT_EQ(values.size(), t.count);
     return ws.upload(t.offset, values.data(), values.size() * sizeof(int32_t));
 }
@@ -71,22 +71,22 @@ std::vector<float> read_tensor(Workspace& ws, const DeviceTensor& t) {
     }
     for (size_t i = 0; i < t.count; ++i) {
         switch (t.dtype) {
-            case TERN_DTYPE_FP32:
+            case TERN_ISA_DTYPE_FP32:
                 std::memcpy(&out[i], &raw[4 * i], 4);
                 break;
-            case TERN_DTYPE_BF16: {
+            case TERN_ISA_DTYPE_BF16: {
                 uint16_t h;
                 std::memcpy(&h, &raw[2 * i], 2);
                 out[i] = bf16_to_float(h);
                 break;
             }
-            case TERN_DTYPE_FP16: {
+            case TERN_ISA_DTYPE_FP16: {
                 uint16_t h;
                 std::memcpy(&h, &raw[2 * i], 2);
                 out[i] = static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(h));
                 break;
             }
-            case TERN_DTYPE_INT32: {
+            case TERN_ISA_DTYPE_INT32: {
                 int32_t v;
                 std::memcpy(&v, &raw[4 * i], 4);
                 out[i] = static_cast<float>(v);

@@ -14,7 +14,7 @@ namespace tern::test {
 struct DeviceTensor {
     uint64_t offset = 0;  // device-memory offset of the function
     size_t count = 0;     // elements
-    uint8_t dtype = TERN_DTYPE_FP32;
+    uint8_t dtype = TERN_ISA_DTYPE_FP32;
     size_t bytes() const;
 };
 

@@ -9,11 +9,11 @@ namespace tern::test {
 
 size_t dtype_size(uint8_t dtype) {
     switch (dtype) {
-        case TERN_DTYPE_FP32:
-        case TERN_DTYPE_INT32:
+        case TERN_ISA_DTYPE_FP32:
+        case TERN_ISA_DTYPE_INT32:
             return 4;
-        case TERN_DTYPE_BF16:
-        case TERN_DTYPE_FP16:
+        case TERN_ISA_DTYPE_BF16:
+        case TERN_ISA_DTYPE_FP16:
             return 2;
         default:
             return 0;
