@@ -191,4 +191,21 @@ uint64_t Queue::wb_value() const {
     return std::atomic_ref<uint64_t>(*ram_.at<uint64_t>(wb_)).load(std::memory_order_acquire);
 }
 
+tern_desc make_dma(uint64_t src_va, uint64_t dst_va, uint64_t size, uint8_t flags) {
+    tern_desc d{};
+    d.hdr.opcode = TERN_OP_DMA_COPY;
+    d.hdr.flags = flags;
+    d.dma.src_va = src_va;
+    d.dma.dst_va = dst_va;
+    d.dma.size = size;
+    return d;
+}
+
+tern_desc make_nop(uint8_t flags) {
+    tern_desc d{};
+    d.hdr.opcode = TERN_OP_NOP;
+    d.hdr.flags = flags;
+    return d;
+}
+
 }  // namespace tern::emu_test

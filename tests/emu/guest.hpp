@@ -107,6 +107,10 @@ private:
     uint64_t next_seq_ = 1;
 };
 
+// Descriptors (hw-spec 5); Queue::submit fills in the seqno.
+tern_desc make_dma(uint64_t src_va, uint64_t dst_va, uint64_t size, uint8_t flags);
+tern_desc make_nop(uint8_t flags);
+
 // Bounded polling: every wait in these tests has a deadline.
 template <typename Pred>
 bool poll_until(Pred&& pred, Millis timeout = kTimeout) {

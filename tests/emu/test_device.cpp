@@ -19,23 +19,6 @@ constexpr uint64_t kBadVa = 0x30000000;    // host leaf beyond the guest RAM
 constexpr uint64_t kDevOffset = 0x3000;    // device-memory offset behind kDevVa
 constexpr uint64_t kBufferSize = 2 * 4096;
 
-tern_desc make_dma(uint64_t src, uint64_t dst, uint64_t size, uint8_t flags) {
-    tern_desc d{};
-    d.hdr.opcode = TERN_OP_DMA_COPY;
-    d.hdr.flags = flags;
-    d.dma.src_va = src;
-    d.dma.dst_va = dst;
-    d.dma.size = size;
-    return d;
-}
-
-tern_desc make_nop(uint8_t flags) {
-    tern_desc d{};
-    d.hdr.opcode = TERN_OP_NOP;
-    d.hdr.flags = flags;
-    return d;
-}
-
 class DeviceTest : public EmuTest {
 protected:
     void SetUp() override {

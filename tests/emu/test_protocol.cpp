@@ -267,6 +267,8 @@ TEST_F(StartupErrorTest, BadNumbers) {
     expect_failure(with("--cores", "33"));
     expect_failure(with("--tick-us", "0"));
     expect_failure(with("--log-level", "loud"));
+    expect_failure(with("--vfs", "9"));
+    expect_failure(with("--vfs", "-1"));
 }
 
 TEST_F(StartupErrorTest, RegularFileAtSocketPathIsKept) {

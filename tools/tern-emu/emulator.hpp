@@ -23,7 +23,11 @@ struct EmulatorConfig {
     uint64_t mem_size = 256ull << 20;
     uint32_t cores = 8;
     uint32_t tick_us = 1000;  // trigger re-evaluation period
+    uint32_t vfs = 0;         // VF ports, 0..TERN_MAX_VFS (hw-spec 11.8)
 };
+
+// The server socket of VF port `index`: the PF's path + ".vf<index>".
+std::string vf_socket_path(const std::string& pf_socket_path, unsigned index);
 
 class Emulator {
 public:
@@ -43,6 +47,10 @@ public:
 private:
     void on_signal();
     void on_tick();
+    // After each evaluation of the PF's triggers: a partition apply or a PF
+    // reset may have created or removed VFs; their ports follow.
+    void sync_vfs();
+    void on_vf_session_end(unsigned index, const SessionEnd& end);
     void finish(ExitStatus status, const std::string& reason);
 
     const EmulatorConfig config_;
@@ -51,9 +59,11 @@ private:
     UniqueFd timer_fd_;
     std::unique_ptr<GuestRam> ram_;
     std::unique_ptr<SharedMemory> pf_shm_;
+    std::vector<std::unique_ptr<SharedMemory>> vf_shms_;  // register windows
     std::unique_ptr<sim::Card> card_;
-    // One per ivshmem function; only the PF is served for now (issue #9).
+    // One per ivshmem function: the PF's first, then VF 0, 1, ...
     std::vector<std::unique_ptr<FunctionPort>> ports_;
+    uint32_t last_apply_ack_ = 0;  // TERN_REG_PART_APPLY_ACK last logged
     ExitStatus status_ = kExitOk;
 };
 

@@ -38,22 +38,28 @@ void store_register(uint8_t* regs, uint32_t offset, uint32_t value) {
         .store(value, std::memory_order_release);
 }
 
+void store_register64(uint8_t* regs, uint32_t offset, uint64_t value) {
+    std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t*>(regs + offset))
+        .store(value, std::memory_order_release);
+}
+
 }  // namespace
 
 FunctionPort::FunctionPort(std::string name, const std::string& socket_path, SharedMemory& shm,
-                           sim::Function& fn, EventLoop& loop, EndHandler on_end)
+                           const PortIdentity& id, EventLoop& loop, EndHandler on_end,
+                           EvaluatedHandler on_evaluated)
     : name_(std::move(name)),
       shm_(shm),
-      fn_(fn),
       loop_(loop),
       on_end_(std::move(on_end)),
+      on_evaluated_(std::move(on_evaluated)),
       // Listening before the emulation block is filled is harmless: a client
       // sees the memory only once on_listener_ready() sends it, on the loop
       // thread, after this constructor returned.
       listener_(socket_path),
       guest_(std::make_shared<GuestVectors>()) {
-    if (fn_.registers() != shm_.data()) {
-        throw std::invalid_argument(name_ + ": register window must be at offset 0 of BAR2");
+    if (shm_.size() < TERN_REGS_SIZE) {
+        throw std::invalid_argument(name_ + ": BAR2 smaller than a register window");
     }
     for (auto& fd : doorbells_) {
         fd = make_eventfd();
@@ -61,28 +67,20 @@ FunctionPort::FunctionPort(std::string name, const std::string& socket_path, Sha
     for (auto& fd : guest_->fds) {
         fd = make_eventfd();
     }
-    write_emulation_block();
-
-    // The model has applied IRQ_MASK already (and holds masked vectors
-    // pending); this runs on a model thread, so it is one write() and no lock.
-    fn_.set_irq_handler([guest = guest_](unsigned vector) {
-        if (vector < kVectors && guest->armed.load(std::memory_order_acquire)) {
-            const uint64_t one = 1;
-            // Only a full counter (2^64 - 2 unread signals) fails: nothing to do.
-            [[maybe_unused]] const ssize_t n = write(guest->fds[vector].get(), &one, sizeof(one));
-        }
-    });
+    write_emulation_block(id);
 
     loop_.add(listener_.fd(), EPOLLIN, [this](uint32_t) { on_listener_ready(); });
     for (unsigned v = 0; v < kVectors; ++v) {
         loop_.add(doorbells_[v].get(), EPOLLIN, [this, v](uint32_t) { on_doorbell(v); });
     }
-    spdlog::info("{}: ivshmem server on {} (BAR2 {} MiB, device peer {}, doorbell vector {})",
-                 name_, listener_.path(), shm_.size() >> 20, kDevicePeerId, kDoorbellVector);
+    spdlog::info("{}: ivshmem server on {} (BAR2 {} KiB, device peer {}, doorbell vector {})",
+                 name_, listener_.path(), shm_.size() >> 10, kDevicePeerId, kDoorbellVector);
 }
 
 FunctionPort::~FunctionPort() {
-    fn_.set_irq_handler(nullptr);
+    if (fn_ != nullptr) {
+        fn_->set_irq_handler(nullptr);
+    }
     guest_->armed.store(false, std::memory_order_release);
     if (client_.valid()) {
         loop_.remove(client_.get());
@@ -93,17 +91,59 @@ FunctionPort::~FunctionPort() {
     loop_.remove(listener_.fd());
 }
 
-void FunctionPort::write_emulation_block() {
+void FunctionPort::write_emulation_block(const PortIdentity& id) {
     uint8_t* regs = shm_.data();
     store_register(regs, TERN_REG_EMU_PEER_ID, static_cast<uint32_t>(kDevicePeerId));
     store_register(regs, TERN_REG_EMU_VECTOR, kDoorbellVector);
-    // Magic last: a driver that sees it may trust the other two.
+    store_register(regs, TERN_REG_EMU_FUNC, id.function);
+    store_register64(regs, TERN_REG_EMU_CARD_ID, id.card_id);
+    // Magic last: a driver that sees it may trust the others.
     store_register(regs, TERN_REG_EMU_MAGIC, TERN_EMU_MAGIC);
+}
+
+void FunctionPort::attach(sim::Function& fn) {
+    if (fn.registers() != shm_.data()) {
+        throw std::invalid_argument(name_ + ": register window must be at offset 0 of BAR2");
+    }
+    fn_ = &fn;
+    // The model has applied IRQ_MASK already (and holds masked vectors
+    // pending); this runs on a model thread, so it is one write() and no lock.
+    fn_->set_irq_handler([guest = guest_](unsigned vector) {
+        if (vector < kVectors && guest->armed.load(std::memory_order_acquire)) {
+            const uint64_t one = 1;
+            // Only a full counter (2^64 - 2 unread signals) fails: nothing to do.
+            [[maybe_unused]] const ssize_t n = write(guest->fds[vector].get(), &one, sizeof(one));
+        }
+    });
+}
+
+void FunctionPort::detach() {
+    if (fn_ == nullptr) {
+        return;
+    }
+    fn_->set_irq_handler(nullptr);
+    fn_ = nullptr;
+    // As an enabled VF without partition on hardware (hw-spec 2.4): the
+    // window reads 0, TERN_REG_ID included. The model keeps no reference to
+    // a removed VF's registers until it powers the VF on again.
+    uint8_t* regs = shm_.data();
+    for (uint32_t off = 0; off < TERN_REG_EMU_MAGIC; off += sizeof(uint64_t)) {
+        store_register64(regs, off, 0);
+    }
+}
+
+void FunctionPort::evaluate() {
+    if (fn_ != nullptr) {
+        fn_->doorbell();
+    }
+    if (on_evaluated_) {
+        on_evaluated_();
+    }
 }
 
 void FunctionPort::tick() {
     if (state_ != State::kEnded) {
-        fn_.doorbell();
+        evaluate();
     }
 }
 
@@ -115,7 +155,10 @@ void FunctionPort::on_doorbell(unsigned vector) {
         spdlog::warn("{}: reading doorbell vector {}: {}", name_, vector, std::strerror(errno));
     }
     spdlog::trace("{}: doorbell on vector {}", name_, vector);
-    fn_.doorbell();
+    if (fn_ == nullptr) {
+        spdlog::debug("{}: doorbell while the function does not exist", name_);
+    }
+    evaluate();
 }
 
 void FunctionPort::on_listener_ready() {

@@ -3,10 +3,13 @@
 // socket, the shared memory QEMU maps as BAR2, the device's doorbell
 // eventfds and the single guest client (QEMU) with its interrupt eventfds.
 //
-// The PF is one port. hw-spec 11.8 allows each applied VF to become another
-// ivshmem function with its own socket and shared memory (its register
-// window at offset 0); that would be a second FunctionPort bound to the VF's
-// sim::Function. Not built yet (issue #9).
+// The PF is one port, attached to the card's PF for good. Each VF port
+// (hw-spec 11.8) exists from the start, because QEMU attaches ivshmem
+// devices only when it starts, but carries its VF only while the VF
+// exists: attach() when a partition apply creates it, detach() when an
+// apply or a PF reset removes it. Detached, the port's register window
+// reads 0 below the emulation block (TERN_REG_ID = 0) and doorbells do
+// nothing.
 #pragma once
 
 #include <array>
@@ -37,6 +40,12 @@ struct SessionEnd {
     std::string reason;
 };
 
+// What the emulation block of a port says about it (hw-spec 3.9).
+struct PortIdentity {
+    uint32_t function = 0;  // TERN_REG_EMU_FUNC: 0 (PF) or TERN_FUNC_IS_VF | i << 8
+    uint64_t card_id = 0;   // TERN_REG_EMU_CARD_ID, the same in every port of a card
+};
+
 class FunctionPort {
 public:
     // Interrupt and doorbell vectors per function: QEMU must run the
@@ -50,20 +59,33 @@ public:
     static constexpr uint32_t kDoorbellVector = 0;
 
     using EndHandler = std::function<void(const SessionEnd&)>;
+    // Runs on the loop thread after each evaluation of the function's
+    // trigger registers (doorbell or tick).
+    using EvaluatedHandler = std::function<void()>;
 
-    // `fn`'s register window must be offset 0 of `shm`. Fills the emulation
-    // block there, installs `fn`'s interrupt handler, creates the eventfds
-    // and starts listening on `socket_path`, all before any client can map
-    // the memory. `on_end` runs (on the loop thread) once the session ends.
+    // Fills the emulation block of `shm` with `id`, creates the eventfds and
+    // starts listening on `socket_path`, all before any client can map the
+    // memory. `on_end` runs (on the loop thread) once the session ends.
     // Throws std::system_error / std::invalid_argument.
     FunctionPort(std::string name, const std::string& socket_path, SharedMemory& shm,
-                 sim::Function& fn, EventLoop& loop, EndHandler on_end);
-    // Detaches the interrupt handler and leaves the event loop. The device
-    // model may still hold the handler; it keeps the eventfds it needs.
+                 const PortIdentity& id, EventLoop& loop, EndHandler on_end,
+                 EvaluatedHandler on_evaluated = {});
+    // Detaches the function and leaves the event loop. The device model may
+    // still hold the interrupt handler; it keeps the eventfds it needs.
     ~FunctionPort();
     FunctionPort(const FunctionPort&) = delete;
     FunctionPort& operator=(const FunctionPort&) = delete;
 
+    // Serves `fn` from now on: doorbells evaluate its triggers and its
+    // interrupts go to the guest. Its register window must be offset 0 of
+    // the port's shared memory. Throws std::invalid_argument.
+    void attach(sim::Function& fn);
+    // The function is gone (the model removed the VF): its interrupt handler
+    // is removed and its register window zeroed below the emulation block.
+    void detach();
+    bool attached() const { return fn_ != nullptr; }
+
+    const std::string& name() const { return name_; }
     const std::string& socket_path() const { return listener_.path(); }
     // Periodic trigger evaluation, so that a lost doorbell costs one tick.
     void tick();
@@ -80,7 +102,8 @@ private:
     };
     enum class State { kListening, kConnected, kEnded };
 
-    void write_emulation_block();
+    void write_emulation_block(const PortIdentity& id);
+    void evaluate();
     void on_listener_ready();
     void on_client_event(uint32_t events);
     void on_doorbell(unsigned vector);
@@ -90,9 +113,10 @@ private:
 
     const std::string name_;
     SharedMemory& shm_;
-    sim::Function& fn_;
+    sim::Function* fn_ = nullptr;
     EventLoop& loop_;
     EndHandler on_end_;
+    EvaluatedHandler on_evaluated_;
     UnixListener listener_;
     std::array<UniqueFd, kVectors> doorbells_;  // the device peer's eventfds
     std::shared_ptr<GuestVectors> guest_;

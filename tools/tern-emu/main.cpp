@@ -43,6 +43,11 @@ int parse(int argc, char** argv, Options& opt) {
     app.add_option("--log-level", opt.log_level, "log level (stderr)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
+    app.add_option("--vfs", opt.config.vfs,
+                   "VF ports: ivshmem servers PATH.vf0 .. PATH.vf<N-1>, each carrying that VF "
+                   "while a partition table creates it")
+        ->check(CLI::Range(0u, static_cast<unsigned>(TERN_MAX_VFS)))
+        ->capture_default_str();
     app.add_option("--tick-us", opt.config.tick_us,
                    "period of trigger re-evaluation without a doorbell, in microseconds")
         ->check(CLI::Range(10u, 1000000u))

@@ -25,6 +25,14 @@
 #define   TERN_EMU_MAGIC		0x554d4554 /* "TEMU" */
 #define TERN_REG_EMU_PEER_ID		0xff04	/* RO, ivshmem peer of the device */
 #define TERN_REG_EMU_VECTOR		0xff08	/* RO, doorbell vector to ring */
+/*
+ * The function this ivshmem port carries, in the layout of
+ * TERN_REG_FUNC_INFO (TERN_FUNC_IS_VF, TERN_FUNC_VF_INDEX); valid also
+ * while a VF port's function is absent (TERN_REG_ID reads 0, hw-spec 11.8).
+ */
+#define TERN_REG_EMU_FUNC		0xff0c	/* RO */
+/* 64-bit, non-zero, the same in every port of one card (hw-spec 11.8). */
+#define TERN_REG_EMU_CARD_ID		0xff10	/* RO */
 
 /* Value for ivshmem's doorbell register: (peer << 16) | vector. */
 #define TERN_EMU_DOORBELL(peer, vec)	(((__u32)(peer) << 16) | (vec))
