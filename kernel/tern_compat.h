@@ -11,6 +11,8 @@
 
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/rcupdate.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
@@ -175,6 +177,28 @@ static inline u64 tern_file_client_id(struct drm_file *file, u64 fallback)
 #else
 	return fallback;
 #endif
+}
+
+/**
+ * tern_file_get_pid() - the process using a DRM file
+ * @file: DRM file, on its device's filelist (filelist_mutex held)
+ *
+ * The pointer is RCU-protected where DRM can change it (6.7+).
+ *
+ * Return: a reference to the pid, for put_pid(); NULL if none.
+ */
+static inline struct pid *tern_file_get_pid(struct drm_file *file)
+{
+	struct pid *pid;
+
+#ifdef TERN_HAVE_DRM_FILE_UPDATE_PID
+	rcu_read_lock();
+	pid = get_pid(rcu_dereference(file->pid));
+	rcu_read_unlock();
+#else
+	pid = get_pid(file->pid);
+#endif
+	return pid;
 }
 
 #endif /* __TERN_COMPAT_H__ */

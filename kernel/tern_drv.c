@@ -24,6 +24,7 @@
 #include "tern_drv.h"
 #include "tern_ctx.h"
 #include "tern_debugfs.h"
+#include "tern_devclear.h"
 #include "tern_fdinfo.h"
 #include "tern_gem.h"
 #include "tern_heap.h"
@@ -38,6 +39,7 @@
 #include "tern_queue.h"
 #include "tern_sysfs.h"
 #include "tern_telemetry.h"
+#include "tern_vfs.h"
 #include "tern_vm.h"
 
 unsigned int tern_dbg_mask;
@@ -104,7 +106,7 @@ static u64 tern_capabilities(struct tern_device *tdev)
 	u64 caps = tdev->hw.caps | DRM_TERN_CAP_TIMELINE_SYNCOBJ |
 		   DRM_TERN_CAP_TELEMETRY;
 
-	if (tdev->heap.size)
+	if (tern_heap_cpu_visible(tdev))
 		caps |= DRM_TERN_CAP_DEVICE_MMAP;
 	if (tern_partition_supported(tdev))
 		caps |= DRM_TERN_CAP_PARTITION_SET;
@@ -205,7 +207,9 @@ static int tern_get_param_ioctl(struct drm_device *dev, void *data,
 		drm_dev_exit(idx);
 		break;
 	case DRM_TERN_PARAM_MAX_ADDRESS_SPACES:
-		args->value = tdev->hw.num_asids;
+		/* Less the one that clears device memory by DMA, if any. */
+		args->value = tdev->hw.num_asids -
+			      (tern_devclear_available(tdev) ? 1 : 0);
 		break;
 	case DRM_TERN_PARAM_MAX_PARTITIONS:
 		args->value = tern_partition_supported(tdev) ? TERN_MAX_VFS : 0;
@@ -337,6 +341,7 @@ static void tern_drm_release(struct drm_device *drm, void *arg)
 
 	tern_queue_free_quarantine(tdev);
 	dma_pool_destroy(tdev->wb_pool);
+	mutex_destroy(&tdev->devclear.lock);
 	mutex_destroy(&tdev->queue_lock);
 	tern_partition_fini(tdev);
 	tern_heap_fini(tdev);
@@ -375,7 +380,9 @@ static int tern_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	tern_pm_init(tdev);
 	tern_partition_init(tdev);
 	mutex_init(&tdev->queue_lock);
+	mutex_init(&tdev->devclear.lock);
 	INIT_LIST_HEAD(&tdev->quarantine);
+	INIT_LIST_HEAD(&tdev->vfs_link);
 	tern_queue_init_all(tdev);
 	pci_set_drvdata(pdev, tdev);
 
@@ -399,12 +406,18 @@ static int tern_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = tern_pci_init(tdev);
 	if (ret)
 		return ret;
+	/* Before the queue vectors are requested: it may keep a queue. */
+	tern_devclear_reserve(tdev);
 
 	ret = tern_irq_init(tdev);
 	if (ret)
 		goto err_pci;
 
 	ret = tern_hw_init(tdev);
+	if (ret)
+		goto err_irq;
+
+	ret = tern_devclear_init(tdev);
 	if (ret)
 		goto err_irq;
 
@@ -420,12 +433,14 @@ static int tern_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_irq;
 
+	tern_vfs_register(tdev);
 	tern_debugfs_init(tdev);
 	tern_pm_start_watchdog(tdev);
 	return 0;
 
 err_irq:
 	tern_hw_irq_mask(tdev);
+	tern_devclear_fini(tdev);
 	tern_irq_fini(tdev);
 err_pci:
 	tern_heap_unmap(tdev);
@@ -442,12 +457,16 @@ static void tern_remove(struct pci_dev *pdev)
 {
 	struct tern_device *tdev = pci_get_drvdata(pdev);
 
+	tern_vfs_unregister(tdev);
+	/* Outside drm_dev_enter(): unbinds VF devices (tern_vfs_unbind()). */
+	tern_partition_remove(tdev);
 	tern_debugfs_fini(tdev);
 	drm_dev_unplug(&tdev->drm);
 	tern_pm_fini(tdev);
 	flush_workqueue(tdev->reset_wq);
 	tern_pm_unplug(tdev);
 
+	tern_devclear_fini(tdev);
 	tern_irq_fini(tdev);
 	tern_heap_unmap(tdev);
 	tern_pci_fini(tdev);

@@ -20,6 +20,7 @@
 
 #include "tern_compat.h"
 #include "tern_debug.h"
+#include "tern_devclear.h"
 #include "tern_heap.h"
 #include "tern_mmu.h"
 #include "tern_partition.h"
@@ -86,6 +87,8 @@ struct tern_hw_info {
  * @emu_doorbell_val: value written to @emu_doorbell after trigger writes
  * @aperture_base: CPU physical address of device-memory offset 0
  * @aperture_size: bytes of device memory reachable by the CPU
+ * @emu_card_id: TERN_REG_EMU_CARD_ID under emulation (the card the function
+ *	belongs to, hw-spec 11.8), else 0
  * @hw: identity and limits
  * @num_vectors: MSI-X vectors allocated
  * @usable_queues: hardware queues the driver uses (one vector each)
@@ -102,8 +105,10 @@ struct tern_hw_info {
  * @heartbeat_jiffies: when @last_heartbeat last changed
  * @reset_count: function resets done since probe
  * @heap: device-memory allocator
+ * @devclear: clearing by DMA, on functions without aperture
  * @mmu: device MMU state
  * @part: VF partitions (PF)
+ * @vfs_link: entry in the list of bound functions (tern_vfs.c)
  * @queue_lock: protects queue ownership and @quarantine
  * @queues: the function's hardware queues
  * @wb_pool: write-back slots of the queues
@@ -121,6 +126,7 @@ struct tern_device {
 	u32 emu_doorbell_val;
 	phys_addr_t aperture_base;
 	u64 aperture_size;
+	u64 emu_card_id;
 
 	struct tern_hw_info hw;
 	unsigned int num_vectors;
@@ -139,8 +145,10 @@ struct tern_device {
 	atomic_t reset_count;
 
 	struct tern_heap heap;
+	struct tern_devclear devclear;
 	struct tern_mmu mmu;
 	struct tern_partitions part;
+	struct list_head vfs_link;
 
 	struct mutex queue_lock; /* see above */
 	struct tern_queue queues[TERN_MAX_QUEUES];
@@ -193,6 +201,13 @@ static inline bool tern_is_vf(struct tern_device *tdev)
 static inline bool tern_is_emulated(struct tern_device *tdev)
 {
 	return tdev->transport == TERN_TRANSPORT_EMU;
+}
+
+/* VF index i (partition entry i) of a VF; 0 on the PF. */
+static inline u32 tern_vf_index(struct tern_device *tdev)
+{
+	return (tdev->hw.func_info & TERN_FUNC_VF_INDEX) >>
+	       TERN_FUNC_VF_INDEX_SHIFT;
 }
 
 #endif /* __TERN_DRV_H__ */

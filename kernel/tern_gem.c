@@ -170,7 +170,8 @@ static int tern_bo_mmap_device(struct drm_gem_object *obj,
 	offset = (u64)(vma->vm_pgoff - drm_vma_node_start(&obj->vma_node))
 		 << PAGE_SHIFT;
 	len = vma->vm_end - vma->vm_start;
-	if (offset > obj->size || len > obj->size - offset)
+	if (!tern_heap_cpu_visible(tdev) ||
+	    offset > obj->size || len > obj->size - offset)
 		return -EINVAL;
 	/* I/O memory cannot be copied on write. */
 	if (!(vma->vm_flags & VM_SHARED))
@@ -284,9 +285,12 @@ static struct tern_bo *tern_bo_create_device(struct tern_device *tdev,
 	drm_gem_private_object_init(&tdev->drm, obj, size);
 	bo->flags = flags;
 
-	ret = drm_gem_create_mmap_offset(obj);
-	if (ret)
-		goto err_put;
+	/* Without aperture there is nothing to map: mmap_offset stays 0. */
+	if (tern_heap_cpu_visible(tdev)) {
+		ret = drm_gem_create_mmap_offset(obj);
+		if (ret)
+			goto err_put;
+	}
 
 	ret = tern_heap_alloc(tdev, &bo->mem, size);
 	if (ret)

@@ -6,10 +6,12 @@
  * (hw-spec 6.5, 10.3). Offsets are those of the function's view, which is
  * what DEVMEM page-table entries and the BAR aperture use.
  *
- * Memory is cleared through the CPU aperture when a BO is allocated, so
- * no file sees another's data. The heap therefore covers only the part of
- * the memory the aperture reaches; under emulation the aperture may be
- * smaller than TERN_REG_MEM_SIZE (hw-spec 11.1).
+ * Memory is cleared when a BO is allocated, so no file sees another's
+ * data: through the CPU aperture, in which case the heap covers only the
+ * part of the memory the aperture reaches (under emulation the aperture
+ * may be smaller than TERN_REG_MEM_SIZE, hw-spec 11.1); or, on a function
+ * without aperture (an emulated VF, hw-spec 11.8), by DMA (tern_devclear.c)
+ * over all of its memory.
  */
 
 #include <linux/io.h>
@@ -21,6 +23,7 @@
 
 #include <tern/hw/tern_mmu.h>
 
+#include "tern_devclear.h"
 #include "tern_drv.h"
 #include "tern_heap.h"
 
@@ -30,8 +33,8 @@
  * tern_heap_init() - set up the heap over the CPU-visible device memory
  * @tdev: device with identity and aperture known
  *
- * Return: 0 or a negative errno. A function without aperture has an
- * empty heap.
+ * Return: 0 or a negative errno. A function without aperture has all its
+ * memory in the heap if it can clear it by DMA, else an empty heap.
  */
 int tern_heap_init(struct tern_device *tdev)
 {
@@ -39,6 +42,14 @@ int tern_heap_init(struct tern_device *tdev)
 	u64 size;
 
 	mutex_init(&heap->lock);
+	if (!tdev->aperture_size) {
+		heap->size = tern_devclear_available(tdev) ?
+			     round_down(tdev->hw.mem_size, TERN_PAGE_SIZE) : 0;
+		if (heap->size)
+			drm_mm_init(&heap->mm, 0, heap->size);
+		return 0;
+	}
+
 	size = min(tdev->hw.mem_size, tdev->aperture_size);
 	size = round_down(size, TERN_PAGE_SIZE);
 	if (size < tdev->hw.mem_size)
@@ -106,7 +117,8 @@ static void tern_heap_clear(struct tern_device *tdev, u64 start, u64 size)
  * Blocks of 2 MiB and more are 2 MiB aligned where possible so that the
  * MMU can map them with large pages.
  *
- * Return: 0, -ENOSPC if no range is free, or -ENODEV after unplug.
+ * Return: 0, -ENOSPC if no range is free, -ENODEV after unplug, or -EIO
+ * if clearing by DMA failed.
  */
 int tern_heap_alloc(struct tern_device *tdev, struct drm_mm_node *node,
 		    u64 size)
@@ -132,6 +144,12 @@ int tern_heap_alloc(struct tern_device *tdev, struct drm_mm_node *node,
 	if (ret)
 		return ret;
 
+	if (!heap->cpu) {
+		ret = tern_devclear(tdev, node->start, size);
+		if (ret)
+			tern_heap_free(tdev, node);
+		return ret;
+	}
 	if (!drm_dev_enter(&tdev->drm, &idx)) {
 		tern_heap_free(tdev, node);
 		return -ENODEV;
@@ -203,6 +221,46 @@ void tern_heap_unreserve(struct tern_device *tdev, struct drm_mm_node *node)
 	drm_mm_remove_node(node);
 	mutex_unlock(&heap->lock);
 	memset(node, 0, sizeof(*node));
+}
+
+/**
+ * tern_heap_scrub() - zero a reserved range through the CPU aperture
+ * @tdev: device (the PF scrubbing a VF window, hw-spec 10.2)
+ * @start: first offset
+ * @size: bytes
+ *
+ * The range must not hold BOs (it is reserved). Only the CPU-visible part
+ * can be scrubbed; on real hardware and with tern-emu the PF's aperture
+ * covers the whole card (hw-spec 2.2, 11.1).
+ *
+ * Return: bytes of the range beyond the aperture, left as they were, or
+ * -ENODEV after unplug.
+ */
+s64 tern_heap_scrub(struct tern_device *tdev, u64 start, u64 size)
+{
+	struct tern_heap *heap = &tdev->heap;
+	u64 n = 0;
+	int idx;
+
+	if (heap->cpu && start < heap->size) {
+		n = min(size, heap->size - start);
+		if (!drm_dev_enter(&tdev->drm, &idx))
+			return -ENODEV;
+		tern_heap_clear(tdev, start, n);
+		drm_dev_exit(idx);
+	}
+	return size - n;
+}
+
+/**
+ * tern_heap_cpu_visible() - whether BOs can be mapped by the CPU
+ * @tdev: device
+ *
+ * Return: true if the heap lies inside the CPU aperture.
+ */
+bool tern_heap_cpu_visible(struct tern_device *tdev)
+{
+	return tdev->heap.cpu;
 }
 
 /**

@@ -17,10 +17,12 @@ struct tern_device;
  * struct tern_heap - allocator of the function's device memory
  * @lock: protects @mm and @used
  * @mm: ranges of device-memory offsets
- * @size: bytes managed, the CPU-visible part of the function's memory
+ * @size: bytes managed: the CPU-visible part of the function's memory,
+ *	or all of it on a function cleared by DMA (@cpu NULL)
  * @used: bytes allocated to BOs
  * @reserved: bytes reserved for VF partitions (PF)
- * @cpu: write-combined mapping of the managed range, for clearing
+ * @cpu: write-combined mapping of the managed range, for clearing; NULL
+ *	without aperture
  */
 struct tern_heap {
 	struct mutex lock; /* see above */
@@ -40,6 +42,8 @@ void tern_heap_free(struct tern_device *tdev, struct drm_mm_node *node);
 int tern_heap_reserve(struct tern_device *tdev, struct drm_mm_node *node,
 		      u64 start, u64 size);
 void tern_heap_unreserve(struct tern_device *tdev, struct drm_mm_node *node);
+s64 tern_heap_scrub(struct tern_device *tdev, u64 start, u64 size);
+bool tern_heap_cpu_visible(struct tern_device *tdev);
 u64 tern_heap_free_bytes(struct tern_device *tdev);
 u64 tern_heap_used_bytes(struct tern_device *tdev);
 void tern_heap_print(struct tern_device *tdev, struct drm_printer *p);

@@ -5,7 +5,14 @@
  * VF partitioning on the PF (hw-spec 10): the administrator programs the
  * partition table with DRM_IOCTL_TERN_PARTITION_SET while no VF is
  * enabled, then enables VFs through sriov_numvfs. The PF keeps the
- * windows out of its own device-memory heap.
+ * windows out of its own device-memory heap, checks that what the device
+ * reports back is what was asked, and scrubs the window of every new VF.
+ *
+ * Under emulation (hw-spec 11.8) there is no SR-IOV capability: an
+ * applied VF is live at once on its own ivshmem function. A change that
+ * removes or re-creates VFs is refused while one of their devices is open
+ * (the holders are logged), and unbinds their driver otherwise, as
+ * disabling SR-IOV does on hardware (tern_vfs.c).
  */
 
 #include <linux/capability.h>
@@ -20,8 +27,12 @@
 #include "tern_hw.h"
 #include "tern_partition.h"
 #include "tern_pm.h"
+#include "tern_vfs.h"
 
-/* Apply zeroes the windows of new VFs (hw-spec 10.2): allow for it. */
+/*
+ * Apply removes changed VFs, which lets a running EXECUTE finish first
+ * (hw-spec 9.3 step 2): allow for a long program.
+ */
 #define TERN_PART_APPLY_TIMEOUT_US	(30 * USEC_PER_SEC)
 
 static void tern_partition_unreserve(struct tern_device *tdev,
@@ -82,6 +93,45 @@ static int tern_partition_validate(struct tern_device *tdev,
 	return 0;
 }
 
+/*
+ * Post-conditions of an apply: the device holds and reports exactly the
+ * table that was written (hw-spec 3.8, 10.2). Inside drm_dev_enter().
+ */
+static int tern_partition_verify(struct tern_device *tdev,
+				 const struct drm_tern_partition *e, u32 num)
+{
+	bool active = tern_rd32(tdev, TERN_REG_DEV_STATUS) &
+		      TERN_DEV_STATUS_PART_ACTIVE;
+	u32 n = tern_rd32(tdev, TERN_REG_PART_NUM_VFS);
+	unsigned int i;
+
+	if (n != num || active != !!num) {
+		tern_err(tdev, "partition table read back: %u VFs, %s; applied %u\n",
+			 n, active ? "active" : "inactive", num);
+		return -EIO;
+	}
+	for (i = 0; i < num; i++) {
+		u32 base = TERN_REG_PART_ENTRY(i);
+		struct drm_tern_partition got = {
+			.mem_base = tern_rd64(tdev, base + TERN_PART_MEM_BASE),
+			.mem_size = tern_rd64(tdev, base + TERN_PART_MEM_SIZE),
+			.core_mask = tern_rd32(tdev, base + TERN_PART_CORE_MASK),
+			.num_queues = tern_rd32(tdev, base + TERN_PART_NUM_QUEUES),
+			.num_asids = tern_rd32(tdev, base + TERN_PART_NUM_ASIDS),
+		};
+
+		if (memcmp(&got, &e[i], sizeof(got))) {
+			tern_err(tdev, "partition entry %u read back as base %#llx size %#llx cores %#x queues %u ASIDs %u; applied base %#llx size %#llx cores %#x queues %u ASIDs %u\n",
+				 i, got.mem_base, got.mem_size, got.core_mask,
+				 got.num_queues, got.num_asids, e[i].mem_base,
+				 e[i].mem_size, e[i].core_mask, e[i].num_queues,
+				 e[i].num_asids);
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
 /* Write the table and apply it; caller holds part->lock and reset_sem. */
 static int tern_partition_apply(struct tern_device *tdev,
 				const struct drm_tern_partition *e, u32 num)
@@ -108,18 +158,80 @@ static int tern_partition_apply(struct tern_device *tdev,
 			      TERN_REG_PART_APPLY_ACK,
 			      TERN_PART_APPLY_TIMEOUT_US);
 	status = tern_rd32(tdev, TERN_REG_PART_STATUS);
+	if (!ret && status == TERN_PART_OK)
+		ret = tern_partition_verify(tdev, e, num);
 	drm_dev_exit(idx);
 
-	if (ret) {
+	if (ret == -ETIMEDOUT) {
 		tern_err(tdev, "partition apply not acknowledged\n");
 		tern_pm_schedule_recovery(tdev, "partition apply timeout");
 		return -EIO;
 	}
-	/* The kernel's own checks passed: a rejection is a device fault. */
+	/*
+	 * A VF queue still enabled: under emulation an unbound VF function
+	 * can be driven by something other than this driver (hw-spec 11.8).
+	 */
+	if (status == TERN_PART_ERR_BUSY) {
+		tern_err(tdev, "partition table not changed: a VF it removes or changes has queues enabled by a driver other than this one\n");
+		return -EBUSY;
+	}
+	/* The kernel's own checks passed: another rejection is a device fault. */
 	if (status != TERN_PART_OK) {
 		tern_err(tdev, "device rejected the partition table: status %u\n",
 			 status);
 		return -EIO;
+	}
+	return ret;
+}
+
+/* Bit i: VF i of the applied table is removed or changed by @e. */
+static unsigned long tern_partition_gone(struct tern_partitions *part,
+					 const struct drm_tern_partition *e,
+					 u32 num)
+{
+	unsigned long mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < part->num; i++)
+		if (i >= num || memcmp(&e[i], &part->entries[i], sizeof(e[i])))
+			mask |= BIT(i);
+	return mask;
+}
+
+/* Bit i: VF i of @e is new or changed, i.e. (re-)created by the apply. */
+static unsigned long tern_partition_created(struct tern_partitions *part,
+					    const struct drm_tern_partition *e,
+					    u32 num)
+{
+	unsigned long mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < num; i++)
+		if (i >= part->num ||
+		    memcmp(&e[i], &part->entries[i], sizeof(e[i])))
+			mask |= BIT(i);
+	return mask;
+}
+
+/*
+ * VF creation does not clear memory; the PF must, before a tenant gets
+ * the window (hw-spec 10.2). No driver is bound to a created VF yet: its
+ * function did not exist, or tern_vfs_unbind() released it.
+ */
+static int tern_partition_scrub(struct tern_device *tdev,
+				const struct drm_tern_partition *e,
+				unsigned long created)
+{
+	unsigned long i;
+	s64 left;
+
+	for_each_set_bit(i, &created, DRM_TERN_MAX_PARTITIONS) {
+		left = tern_heap_scrub(tdev, e[i].mem_base, e[i].mem_size);
+		if (left < 0)
+			return left;
+		if (left)
+			tern_warn(tdev, "VF %lu: %lld bytes of its window lie beyond the PF's aperture and were not scrubbed; the VF's function reset clears them\n",
+				  i, left);
 	}
 	return 0;
 }
@@ -177,6 +289,43 @@ static int tern_partition_copy_entries(struct drm_tern_partition_set *args,
 	return i;
 }
 
+static bool tern_partition_sriov_enabled(struct tern_device *tdev)
+{
+	int n = pci_num_vf(tdev->pdev);
+
+	if (n)
+		tern_err(tdev, "partition table not changed: %d VFs are enabled (sriov_numvfs)\n",
+			 n);
+	return n;
+}
+
+/*
+ * Emulation (hw-spec 11.8): VFs are live without SR-IOV. Refuse while a VF
+ * the table removes or changes is open, and unbind the driver from the
+ * others, as disabling SR-IOV would. With no lock held: a VF's unplug
+ * waits for every drm_dev_enter() section of every DRM device, and such a
+ * section of the PF may be waiting for reset_sem or the table's lock.
+ */
+static int tern_partition_release_vfs(struct tern_device *tdev,
+				      const struct drm_tern_partition *e,
+				      u32 num)
+{
+	struct tern_partitions *part = &tdev->part;
+	unsigned long gone;
+	int ret;
+
+	if (tern_partition_sriov_enabled(tdev))
+		return -EBUSY;
+	mutex_lock(&part->lock);
+	gone = tern_partition_gone(part, e, num);
+	mutex_unlock(&part->lock);
+
+	ret = tern_vfs_check_unused(tdev, gone, "partition table not changed");
+	if (!ret)
+		tern_vfs_unbind(tdev, gone);
+	return ret;
+}
+
 /**
  * tern_partition_set_ioctl() - DRM_IOCTL_TERN_PARTITION_SET
  * @dev: DRM device
@@ -187,9 +336,11 @@ static int tern_partition_copy_entries(struct drm_tern_partition_set *args,
  *
  * Return: 0; -EOPNOTSUPP off a partitioning PF; -EPERM without
  * CAP_SYS_ADMIN; -E2BIG for more than DRM_TERN_MAX_PARTITIONS entries;
- * -EINVAL for a malformed table; -EFAULT; -EBUSY while VFs are enabled or
- * PF BOs occupy a window; -EIO if the device rejected the table, did not
- * acknowledge it, or is being reset.
+ * -EINVAL for a malformed table; -EFAULT; -EBUSY while VFs are enabled,
+ * while a VF the table removes or changes is open (emulation; the
+ * holders are logged), or while PF BOs occupy a window; -EIO if the
+ * device rejected the table, did not acknowledge it, reported back
+ * something else, or is being reset; -ENODEV if it went away.
  */
 int tern_partition_set_ioctl(struct drm_device *dev, void *data,
 			     struct drm_file *file)
@@ -198,6 +349,7 @@ int tern_partition_set_ioctl(struct drm_device *dev, void *data,
 	struct drm_tern_partition e[DRM_TERN_MAX_PARTITIONS] = {};
 	struct drm_tern_partition_set *args = data;
 	struct tern_partitions *part = &tdev->part;
+	unsigned long gone, created;
 	struct drm_mm_node *old, *new;
 	int ret;
 
@@ -218,15 +370,27 @@ int tern_partition_set_ioctl(struct drm_device *dev, void *data,
 	if ((u32)ret < args->num_vfs)
 		return -EFAULT;
 
+	ret = tern_partition_release_vfs(tdev, e, args->num_vfs);
+	if (ret)
+		return ret;
+
 	/* Lock order: reset_sem, then the table (see tern_pm_restore()). */
 	down_read(&tdev->reset_sem);
 	mutex_lock(&part->lock);
-	if (pci_num_vf(tdev->pdev)) {
+	if (tern_partition_sriov_enabled(tdev)) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
 	if (!tern_pm_usable(tdev)) {
 		ret = -EIO;
+		goto out_unlock;
+	}
+	/* The table may have changed, or a VF been bound, since the release. */
+	gone = tern_partition_gone(part, e, args->num_vfs);
+	created = tern_partition_created(part, e, args->num_vfs);
+	if (tern_vfs_any_bound(tdev, gone)) {
+		tern_err(tdev, "partition table not changed: a VF it removes or changes was bound meanwhile\n");
+		ret = -EBUSY;
 		goto out_unlock;
 	}
 
@@ -250,6 +414,7 @@ int tern_partition_set_ioctl(struct drm_device *dev, void *data,
 	part->num = args->num_vfs;
 	memcpy(part->entries, e, sizeof(e));
 	tern_info(tdev, "partition table applied: %u VFs\n", part->num);
+	ret = tern_partition_scrub(tdev, e, created);
 
 out_unlock:
 	mutex_unlock(&part->lock);
@@ -278,7 +443,9 @@ int tern_partition_get_table(struct tern_device *tdev,
 	memcpy(table->entries, part->entries, sizeof(table->entries));
 	mutex_unlock(&part->lock);
 	table->max_vfs = TERN_MAX_VFS;
-	table->enabled_vfs = pci_num_vf(tdev->pdev);
+	/* Emulation has no SR-IOV: every applied VF is live (hw-spec 11.8). */
+	table->enabled_vfs = tern_is_emulated(tdev) ? table->num_vfs :
+						     pci_num_vf(tdev->pdev);
 	table->card_core_mask = tdev->hw.core_mask;
 	table->card_mem_size = tdev->hw.mem_size;
 	return 0;
@@ -289,7 +456,8 @@ int tern_partition_get_table(struct tern_device *tdev,
  * @tdev: device, reset_sem held for writing
  *
  * A PF reset clears the partition table and removes every VF (hw-spec
- * 9.3); enabled VFs get fresh, empty windows back.
+ * 9.3); enabled VFs get fresh, empty windows back, and their devices
+ * reset themselves to forget what they had programmed.
  *
  * Return: 0 or a negative errno.
  */
@@ -304,7 +472,30 @@ int tern_partition_reapply(struct tern_device *tdev)
 	if (part->num)
 		ret = tern_partition_apply(tdev, part->entries, part->num);
 	mutex_unlock(&part->lock);
+	if (!ret)
+		tern_vfs_recover(tdev);
 	return ret;
+}
+
+/**
+ * tern_partition_remove() - take the VFs away before the PF unbinds
+ * @tdev: the PF, before drm_dev_unplug()
+ *
+ * Its function reset at unplug removes every VF (hw-spec 9.3).
+ */
+void tern_partition_remove(struct tern_device *tdev)
+{
+	struct pci_dev *pdev = tdev->pdev;
+
+	if (!tern_partition_supported(tdev))
+		return;
+	if (pci_num_vf(pdev)) {
+		if (pci_vfs_assigned(pdev))
+			tern_warn(tdev, "VFs are assigned to guests: leaving SR-IOV enabled\n");
+		else
+			pci_disable_sriov(pdev);
+	}
+	tern_vfs_unbind(tdev, ~0UL);
 }
 
 /**
@@ -312,7 +503,10 @@ int tern_partition_reapply(struct tern_device *tdev)
  * @pdev: the PF
  * @num_vfs: VFs to enable, 0 to disable
  *
- * Return: @num_vfs on success or a negative errno.
+ * Disabling is refused while a VF device is open; the holders are logged.
+ *
+ * Return: @num_vfs on success or a negative errno (-EBUSY, -EINVAL for
+ * more VFs than the applied table has).
  */
 int tern_partition_sriov_configure(struct pci_dev *pdev, int num_vfs)
 {
@@ -323,15 +517,20 @@ int tern_partition_sriov_configure(struct pci_dev *pdev, int num_vfs)
 	if (!tern_partition_supported(tdev))
 		return -EOPNOTSUPP;
 
-	mutex_lock(&part->lock);
 	if (!num_vfs) {
 		if (pci_vfs_assigned(pdev)) {
-			ret = -EBUSY;
-		} else {
-			pci_disable_sriov(pdev);
-			ret = 0;
+			tern_err(tdev, "SR-IOV not disabled: VFs are assigned to guests\n");
+			return -EBUSY;
 		}
-	} else if (num_vfs > part->num) {
+		ret = tern_vfs_check_unused(tdev, ~0UL, "SR-IOV not disabled");
+		/* No lock: see tern_partition_release_vfs(). */
+		if (!ret)
+			pci_disable_sriov(pdev);
+		return ret;
+	}
+
+	mutex_lock(&part->lock);
+	if (num_vfs > part->num) {
 		tern_err(tdev, "%d VFs requested, the partition table has %u\n",
 			 num_vfs, part->num);
 		ret = -EINVAL;

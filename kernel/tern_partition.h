@@ -43,5 +43,6 @@ int tern_partition_get_table(struct tern_device *tdev,
 			     struct drm_tern_partition_table *table);
 int tern_partition_reapply(struct tern_device *tdev);
 int tern_partition_sriov_configure(struct pci_dev *pdev, int num_vfs);
+void tern_partition_remove(struct tern_device *tdev);
 
 #endif /* __TERN_PARTITION_H__ */

@@ -6,6 +6,7 @@
  * and MSI-X vectors (hw-spec 2 and 11).
  */
 
+#include <linux/bitfield.h>
 #include <linux/dma-mapping.h>
 #include <linux/pci.h>
 
@@ -54,6 +55,7 @@ static int tern_pci_map_emu(struct tern_device *tdev)
 {
 	struct pci_dev *pdev = tdev->pdev;
 	u64 shm_len;
+	u32 func;
 	int ret;
 
 	ret = tern_pci_check_bar(tdev, TERN_EMU_BAR_SHM, TERN_REGS_SIZE);
@@ -69,11 +71,22 @@ static int tern_pci_map_emu(struct tern_device *tdev)
 		return -ENOMEM;
 
 	/* Other ivshmem users exist: identify before writing anything. */
-	if (tern_rd32(tdev, TERN_REG_ID) != TERN_ID_MAGIC ||
-	    tern_rd32(tdev, TERN_REG_EMU_MAGIC) != TERN_EMU_MAGIC) {
+	if (tern_rd32(tdev, TERN_REG_EMU_MAGIC) != TERN_EMU_MAGIC) {
 		dev_info(&pdev->dev, "ivshmem device is not a Tern emulator\n");
 		return -ENODEV;
 	}
+	func = tern_rd32(tdev, TERN_REG_EMU_FUNC);
+	if (tern_rd32(tdev, TERN_REG_ID) != TERN_ID_MAGIC) {
+		/* A VF port whose VF does not exist (hw-spec 11.8). */
+		if (func & TERN_FUNC_IS_VF)
+			dev_info(&pdev->dev, "tern-emu port of VF %u, which does not exist: apply a partition table with an entry %u on the PF first\n",
+				 FIELD_GET(TERN_FUNC_VF_INDEX, func),
+				 FIELD_GET(TERN_FUNC_VF_INDEX, func));
+		else
+			dev_info(&pdev->dev, "tern-emu port without a Tern function\n");
+		return -ENODEV;
+	}
+	tdev->emu_card_id = tern_rd64(tdev, TERN_REG_EMU_CARD_ID);
 
 	tdev->emu_doorbell = pci_iomap_range(pdev, TERN_EMU_BAR_IVSHMEM,
 					     TERN_EMU_IVSHMEM_DOORBELL, 4);
@@ -143,6 +156,14 @@ int tern_pci_init(struct tern_device *tdev)
 	ret = tern_hw_identify(tdev);
 	if (ret)
 		goto err_unmap;
+	if (tern_is_emulated(tdev) &&
+	    ((tern_rd32(tdev, TERN_REG_EMU_FUNC) ^ tdev->hw.func_info) &
+	     (TERN_FUNC_IS_VF | TERN_FUNC_VF_INDEX))) {
+		tern_err(tdev, "tern-emu port carries function %#x, the function says %#x\n",
+			 tern_rd32(tdev, TERN_REG_EMU_FUNC), tdev->hw.func_info);
+		ret = -ENODEV;
+		goto err_unmap;
+	}
 
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(TERN_DMA_BITS));
 	if (ret) {

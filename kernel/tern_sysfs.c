@@ -17,6 +17,7 @@
 #include "tern_hw.h"
 #include "tern_pm.h"
 #include "tern_sysfs.h"
+#include "tern_vfs.h"
 
 static struct tern_device *tern_sysfs_tdev(struct device *dev)
 {
@@ -154,8 +155,9 @@ static DEVICE_ATTR_WO(reset);
 /**
  * DOC: mem_total_bytes
  *
- * Bytes of device memory the driver allocates BOs from (the CPU-visible
- * part of the function's memory).
+ * Bytes of device memory the driver allocates BOs from: the CPU-visible
+ * part of the function's memory, or all of it on a function without
+ * aperture that is cleared by DMA (an emulated VF).
  */
 static ssize_t mem_total_bytes_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
@@ -180,6 +182,33 @@ static ssize_t mem_used_bytes_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(mem_used_bytes);
 
+/**
+ * DOC: vfs
+ *
+ * PF only: the VFs of this card bound to the driver, one
+ * "vfI DOMAIN:BUS:DEV.FN" line each, by VF index (SR-IOV VFs, or under
+ * emulation the ivshmem functions tern-emu serves the card's VFs on).
+ */
+static ssize_t vfs_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return tern_vfs_show(tern_sysfs_tdev(dev), buf);
+}
+static DEVICE_ATTR_RO(vfs);
+
+/**
+ * DOC: pf
+ *
+ * VF only: the PCI function of the VF's PF, or an empty line under
+ * emulation while the PF is not bound to the driver.
+ */
+static ssize_t pf_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	return tern_vfs_show_pf(tern_sysfs_tdev(dev), buf);
+}
+static DEVICE_ATTR_RO(pf);
+
 static struct attribute *tern_sysfs_attrs[] = {
 	&dev_attr_hw_version.attr,
 	&dev_attr_fw_version.attr,
@@ -190,12 +219,28 @@ static struct attribute *tern_sysfs_attrs[] = {
 	&dev_attr_reset.attr,
 	&dev_attr_mem_total_bytes.attr,
 	&dev_attr_mem_used_bytes.attr,
+	&dev_attr_vfs.attr,
+	&dev_attr_pf.attr,
 	NULL
 };
+
+/* Created after probe, so the function's identity is known. */
+static umode_t tern_sysfs_visible(struct kobject *kobj, struct attribute *attr,
+				  int n)
+{
+	struct tern_device *tdev = tern_sysfs_tdev(kobj_to_dev(kobj));
+
+	if (attr == &dev_attr_vfs.attr && tern_is_vf(tdev))
+		return 0;
+	if (attr == &dev_attr_pf.attr && !tern_is_vf(tdev))
+		return 0;
+	return attr->mode;
+}
 
 static const struct attribute_group tern_sysfs_group = {
 	.name = DRIVER_NAME,
 	.attrs = tern_sysfs_attrs,
+	.is_visible = tern_sysfs_visible,
 };
 
 const struct attribute_group *tern_sysfs_groups[] = {

@@ -248,6 +248,30 @@ out:
 	return ret;
 }
 
+/* Allocate a VA and map the contiguous range at @addr there. */
+static int tern_vm_map_contig(struct tern_vm *vm, struct drm_mm_node *va,
+			      u64 addr, u64 size, bool writable, bool devmem)
+{
+	int ret;
+
+	mutex_lock(&vm->lock);
+	ret = tern_vm_alloc_va(vm, va, size, devmem);
+	if (ret)
+		goto out;
+
+	ret = tern_vm_map_range(vm, va->start, addr, size,
+				tern_vm_pte_flags(writable, devmem));
+	if (ret) {
+		tern_vm_clear_range(vm, va->start, size);
+		drm_mm_remove_node(va);
+	} else {
+		vm->mapped += size;
+	}
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 /**
  * tern_vm_map_devmem() - allocate a VA and map device memory there
  * @vm: address space
@@ -261,24 +285,25 @@ out:
 int tern_vm_map_devmem(struct tern_vm *vm, struct drm_mm_node *va,
 		       u64 offset, u64 size, bool writable)
 {
-	int ret;
+	return tern_vm_map_contig(vm, va, offset, size, writable, true);
+}
 
-	mutex_lock(&vm->lock);
-	ret = tern_vm_alloc_va(vm, va, size, true);
-	if (ret)
-		goto out;
-
-	ret = tern_vm_map_range(vm, va->start, offset, size,
-				tern_vm_pte_flags(writable, true));
-	if (ret) {
-		tern_vm_clear_range(vm, va->start, size);
-		drm_mm_remove_node(va);
-	} else {
-		vm->mapped += size;
-	}
-out:
-	mutex_unlock(&vm->lock);
-	return ret;
+/**
+ * tern_vm_map_bus() - allocate a VA and map a contiguous host range there
+ * @vm: address space
+ * @va: zeroed node, filled with the VA range
+ * @addr: bus address of the range, page aligned
+ * @size: bytes, a multiple of the device page
+ * @writable: whether the device may write
+ *
+ * For the driver's own DMA-coherent buffers (tern_devclear.c).
+ *
+ * Return: 0 or a negative errno.
+ */
+int tern_vm_map_bus(struct tern_vm *vm, struct drm_mm_node *va,
+		    dma_addr_t addr, u64 size, bool writable)
+{
+	return tern_vm_map_contig(vm, va, addr, size, writable, false);
 }
 
 /**

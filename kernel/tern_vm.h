@@ -71,6 +71,8 @@ int tern_vm_map_sgt(struct tern_vm *vm, struct drm_mm_node *va,
 		    struct sg_table *sgt, u64 size, bool writable);
 int tern_vm_map_devmem(struct tern_vm *vm, struct drm_mm_node *va,
 		       u64 offset, u64 size, bool writable);
+int tern_vm_map_bus(struct tern_vm *vm, struct drm_mm_node *va,
+		    dma_addr_t addr, u64 size, bool writable);
 void tern_vm_unmap(struct tern_vm *vm, struct drm_mm_node *va);
 void tern_vm_print(struct tern_vm *vm, struct drm_printer *p);
 

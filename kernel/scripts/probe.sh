@@ -179,6 +179,13 @@ u64 tern_probe(struct drm_file *f)
 }
 P
 
+# drm_file.pid became RCU-protected, with drm_file_update_pid() (6.7).
+probe DRM_FILE_UPDATE_PID <<'P'
+#include <drm/drm_file.h>
+void (*tern_probe_fn)(struct drm_file *f);
+void (*tern_probe_fn)(struct drm_file *f) = drm_file_update_pid;
+P
+
 probe DRM_DRIVER_DATE <<'P'
 #include <drm/drm_drv.h>
 const struct drm_driver tern_probe = { .date = "20250101" };
