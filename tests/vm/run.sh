@@ -17,6 +17,9 @@
 #   --emu PATH       tern-emu binary (default build-vm/tools/tern-emu/tern-emu)
 #   --emu-mem MIB    device memory of each emulated device (tern-emu default)
 #   --emu-cores N    compute cores of each emulated device (tern-emu default)
+#   --vfs N          VF ports per emulated device, 0..8 (default 0): each
+#                    tern-emu also serves sockets <sock>.vf0.. and QEMU gets
+#                    one more ivshmem-doorbell function per VF (hw-spec 11.8)
 #   --results DIR    results directory (default build-vm/results/<run>)
 #   --keep           keep the results directory after a passing run
 #   --append ARGS    extra kernel command-line arguments
@@ -35,7 +38,7 @@ usage() { vm_die "usage: $0 K [--devices N] [--mem MIB] [--timeout SEC] ... -- C
 kver=$(vm_kernel "$1")
 shift
 
-devices=1 mem=1024 smp=2 timeout_s=300 keep=0 append=
+devices=1 mem=1024 smp=2 timeout_s=300 keep=0 vfs=0 append=
 emu=$VM_BUILD/tools/tern-emu/tern-emu
 emu_args=()
 results=
@@ -49,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--emu) emu=$2; shift 2 ;;
 	--emu-mem) emu_args+=(--mem-size "$2"); shift 2 ;;
 	--emu-cores) emu_args+=(--cores "$2"); shift 2 ;;
+	--vfs) vfs=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--append) append=$2; shift 2 ;;
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage
 if ! [[ $devices =~ ^[0-9]+$ ]] || [ "$devices" -gt 8 ]; then vm_die "--devices: 0..8"; fi
+if ! [[ $vfs =~ ^[0-9]+$ ]] || [ "$vfs" -gt 8 ]; then vm_die "--vfs: 0..8"; fi
 if ! [[ $mem =~ ^[0-9]+$ ]] || [ "$mem" -lt 256 ] || [ "$mem" -gt 2048 ]; then
 	vm_die "--mem: 256..2048 MiB (guest-physical = RAM-file offset only up to 2 GiB)"
 fi
@@ -128,6 +133,7 @@ esac
 	echo 'set -o pipefail'
 	printf 'export TERN_VM_RESULTS=/run/tern-vm TERN_VM_KERNEL=%q TERN_VM_DEVICES=%q\n' \
 		"$kver" "$devices"
+	printf 'export TERN_VM_VFS=%q\n' "$vfs"
 	printf 'export TERN_REPO=%q TERN_VM_BUILD=%q\n' "$REPO" "$VM_BUILD"
 	for e in "${guest_env[@]}"; do
 		printf 'export %q\n' "$e"
@@ -150,13 +156,13 @@ chardevs=()
 for ((i = 0; i < devices; i++)); do
 	sock=$shm/emu$i.sock
 	log=$results/emu-$i.log
-	"$emu" --socket "$sock" --guest-ram "$ram" "${emu_args[@]}" \
+	"$emu" --socket "$sock" --guest-ram "$ram" --vfs "$vfs" "${emu_args[@]}" \
 		> "$log" 2>&1 < /dev/null &
 	emu_pids+=($!)
 	# QEMU reads the server's setup messages at start-up: wait until the
 	# emulator listens.
 	for ((t = 0; t < 100; t++)); do
-		grep -q '^tern-emu: listening on ' "$log" && break
+		grep -qs '^tern-emu: listening on ' "$log" && break
 		kill -0 "${emu_pids[$i]}" 2>/dev/null ||
 			{ cat "$log" >&2; vm_die "tern-emu $i exited before listening"; }
 		sleep 0.1
@@ -165,9 +171,16 @@ for ((i = 0; i < devices; i++)); do
 		vm_die "tern-emu $i did not start listening (see $log)"
 	chardevs+=(-chardev "socket,path=$sock,id=temu$i"
 		-device "ivshmem-doorbell,chardev=temu$i,vectors=17")
+	# The VF ports: QEMU attaches ivshmem devices only at start, so every
+	# port is there from the beginning; a VF's port carries it once the
+	# PF's driver applies a partition table that creates it.
+	for ((j = 0; j < vfs; j++)); do
+		chardevs+=(-chardev "socket,path=$sock.vf$j,id=temu${i}vf$j"
+			-device "ivshmem-doorbell,chardev=temu${i}vf$j,vectors=17")
+	done
 done
 
-echo "vm: $kver, $devices device(s), results in $results"
+echo "vm: $kver, $devices device(s) with $vfs VF port(s) each, results in $results"
 start=$(date +%s)
 set +e
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \

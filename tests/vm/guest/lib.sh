@@ -20,11 +20,31 @@ die() {
 	exit 1
 }
 
-# PCI functions of the emulated devices, in bus order.
+# Whether ivshmem function $1 is a tern-emu VF port (run.sh --vfs): its
+# BAR2 is the 64 KiB register window only, a PF's also holds device memory
+# (hw-spec 11.8). Read from sysfs: the BAR is not mapped.
+emu_is_vf_port() {
+	local start end _
+	read -r start end _ < <(sed -n 3p "/sys/bus/pci/devices/$1/resource")
+	[ $((end - start + 1)) -le $((0x10000)) ]
+}
+
+# PCI functions of the emulated devices (their PFs), in bus order.
 emu_functions() {
 	local d
 	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = $EMU_ID ] && basename "$d"
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = $EMU_ID ] || continue
+		emu_is_vf_port "${d##*/}" || basename "$d"
+	done
+	return 0
+}
+
+# The VF ports of all emulated devices, in bus order.
+emu_vf_ports() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = $EMU_ID ] || continue
+		! emu_is_vf_port "${d##*/}" || basename "$d"
 	done
 	return 0
 }
