@@ -49,9 +49,10 @@ extern "C" {
 #define TERN_API
 #endif
 
-/* Runtime API version: major changes break the ABI, minor ones append. */
+/* Runtime API version: major changes break the ABI, minor ones append.
+ * 1.1 added partitions (tern_partition.h, symbol version TERN_1.1). */
 #define TERN_API_VERSION_MAJOR 1
-#define TERN_API_VERSION_MINOR 0
+#define TERN_API_VERSION_MINOR 1
 #define TERN_API_VERSION ((TERN_API_VERSION_MAJOR << 16) | TERN_API_VERSION_MINOR)
 
 /* Status codes. Append only; never renumber. */

@@ -47,6 +47,18 @@ public:
     // Opens a new file on device `index`. Returns nullptr and sets *err
     // (negative errno) on failure.
     virtual std::unique_ptr<File> open(size_t index, int* err) = 0;
+    // Opens a new file on the device `node` names (an entry of an earlier
+    // enumerate()), by its path, so that it stays right when the list has
+    // changed since (partitions created or removed). -ENODEV in *err when
+    // the device is gone.
+    virtual std::unique_ptr<File> open_node(const NodeInfo& node, int* err) = 0;
+    // Files open on `node` in this process, for a backend whose devices
+    // live inside the process (the mock); -1 when the backend cannot tell
+    // (the kernel's holders are found in /proc).
+    virtual int local_open_files(const NodeInfo& node) {
+        (void)node;
+        return -1;
+    }
 };
 
 // Backend selection (TERN_BACKEND=kernel|mock, default kernel). Never falls

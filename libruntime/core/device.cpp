@@ -32,7 +32,7 @@ tern_status open_error(int err, const std::string& path) {
 
 tern_status Device::open_file(std::unique_ptr<File>* out) {
     int err = 0;
-    *out = backend_->open(index_, &err);
+    *out = backend_->open_node(node_, &err);
     if (!*out)
         return open_error(err != 0 ? err : -EIO, node_.path);
     return TERN_OK;
@@ -47,6 +47,12 @@ tern_status Device::param(uint32_t id, uint64_t* value) {
                     errno_name(r));
     *value = p.value;
     return TERN_OK;
+}
+
+bool Device::responsive() {
+    drm_tern_param p{};
+    p.param = DRM_TERN_PARAM_UAPI_VERSION;
+    return control_ && control_->ioctl(DRM_IOCTL_TERN_GET_PARAM, &p) == 0;
 }
 
 bool Device::device_mmap() const {
@@ -92,7 +98,7 @@ tern_status Device::init() {
 tern_status Device::get_info(tern_device_info* out) {
     tern_device_info i{};
     i.struct_size = sizeof(i);
-    i.index = index_;
+    i.index = index();
     uint64_t fn = 0, mem = 0, mem_free = 0, hw = 0, fw = 0, drv = 0, pci = 0;
     for (auto [id, dst] : {std::pair{DRM_TERN_PARAM_FUNCTION, &fn},
                            {DRM_TERN_PARAM_MEM_SIZE, &mem},
@@ -143,7 +149,9 @@ TERN_API tern_status tern_device_count(uint32_t* count) {
     TERN_REQUIRE_INIT();
     if (count == nullptr)
         return fail(TERN_ERROR_INVALID_ARGUMENT, "count is NULL");
-    *count = uint32_t(runtime()->nodes.size());
+    Runtime* rt = runtime();
+    std::lock_guard lk(rt->mu);  // a rescan may replace the list
+    *count = uint32_t(rt->nodes.size());
     return TERN_OK;
 }
 
@@ -153,11 +161,11 @@ TERN_API tern_status tern_device_open(uint32_t index, tern_device* device) {
     Runtime* rt = runtime();
     if (device == nullptr)
         return fail(TERN_ERROR_INVALID_ARGUMENT, "device is NULL");
+    std::lock_guard lk(rt->mu);
     if (index >= rt->nodes.size())
         return fail(TERN_ERROR_NO_DEVICE,
                     "device index {} does not exist ({} device(s) on the {} backend)", index,
                     rt->nodes.size(), rt->backend_name);
-    std::lock_guard lk(rt->mu);
     if (Device* d = rt->open_devices[index]) {
         ++d->open_count;
         *device = to_handle<tern_device>(d);
@@ -188,7 +196,10 @@ TERN_API tern_status tern_device_close(tern_device device) {
         return fail(TERN_ERROR_INVALID_HANDLE, "not an open device handle");
     if (--d->open_count > 0)
         return TERN_OK;
-    rt->open_devices[d->index()] = nullptr;
+    // By identity: a rescan may have moved the device or dropped it.
+    for (Device*& slot : rt->open_devices)
+        if (slot == d)
+            slot = nullptr;
     Registry::instance().remove(d->handle(), Kind::device);
     lk.unlock();
     d->release();  // contexts keep it alive as long as they need it

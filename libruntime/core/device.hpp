@@ -8,6 +8,7 @@
 
 #include <tern/tern.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -28,9 +29,15 @@ public:
     tern_status open_file(std::unique_ptr<File>* out);
 
     tern_status param(uint32_t id, uint64_t* value);
+    // The function still answers (a parameter read), without recording an
+    // error: false once it is gone (ENODEV).
+    bool responsive();
     tern_status get_info(tern_device_info* info);
 
-    uint32_t index() const { return index_; }
+    // The device's index in the runtime's current enumeration; it changes
+    // when a rescan reorders devices, UINT32_MAX once the device is gone.
+    uint32_t index() const { return index_.load(std::memory_order_relaxed); }
+    void set_index(uint32_t index) { index_.store(index, std::memory_order_relaxed); }
     const NodeInfo& node() const { return node_; }
     uint64_t caps() const { return caps_; }
     uint32_t num_cores() const { return num_cores_; }
@@ -41,7 +48,7 @@ public:
     uint32_t open_count = 0;  // guarded by Runtime::mu
 
 private:
-    uint32_t index_;
+    std::atomic<uint32_t> index_;
     NodeInfo node_;
     Backend* backend_;
     std::unique_ptr<File> control_;

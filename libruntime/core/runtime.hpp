@@ -17,10 +17,15 @@ class Device;
 struct Runtime {
     std::unique_ptr<Backend> backend;
     std::string backend_name;
-    std::vector<NodeInfo> nodes;
-    std::mutex mu;                      // guards open_devices
+    std::mutex mu;                      // guards nodes and open_devices
+    std::vector<NodeInfo> nodes;        // the devices, by index (tern_device_rescan)
     std::vector<Device*> open_devices;  // per index, while a handle is open
+    std::mutex partition_mu;            // one partition change at a time
 };
+
+// Enumerates the backend's devices again and re-indexes the open ones
+// (device_rescan.cpp). Returns the new number of devices.
+uint32_t rescan_devices(Runtime* rt);
 
 // The runtime, or nullptr before tern_init / after the last tern_shutdown.
 Runtime* runtime();

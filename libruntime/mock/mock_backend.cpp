@@ -2,6 +2,7 @@
 #include "mock/mock_backend.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -43,6 +44,22 @@ public:
         return std::make_unique<MockFile>(devs[index]);
     }
 
+    // By path: a VF's index changes as partitions come and go.
+    std::unique_ptr<File> open_path(const std::string& path, int* err) {
+        auto dev = find(path);
+        if (!dev || dev->removed()) {
+            *err = -ENODEV;
+            return nullptr;
+        }
+        *err = 0;
+        return std::make_unique<MockFile>(dev);
+    }
+
+    int open_files(const std::string& path) {
+        auto dev = find(path);
+        return dev ? dev->open_files.load(std::memory_order_acquire) : 0;
+    }
+
     std::shared_ptr<MockDevice> device(size_t index) {
         auto devs = devices();
         return index < devs.size() ? devs[index] : nullptr;
@@ -73,9 +90,55 @@ private:
                 }
                 return false;
             }
+            if (!apply_configured_partitions(*d, config_.devices[i], i, &why)) {
+                error_ = why;
+                pfs_.clear();
+                if (error != nullptr) {
+                    *error = why;
+                }
+                return false;
+            }
             pfs_.push_back(std::move(d));
         }
         return true;
+    }
+
+    // The configuration's partitions, as if applied by an administrator at
+    // boot: checked by the config parser and by the device's apply.
+    static bool apply_configured_partitions(MockDevice& pf, const DeviceConfig& dc, size_t index,
+                                            std::string* error) {
+        if (dc.partitions.empty()) {
+            return true;
+        }
+        std::vector<drm_tern_partition> entries;
+        for (const PartitionConfig& p : dc.partitions) {
+            drm_tern_partition e{};
+            e.mem_base = p.mem_base;
+            e.mem_size = p.mem_size;
+            e.core_mask = p.core_mask;
+            e.num_queues = p.num_queues;
+            e.num_asids = p.num_asids;
+            entries.push_back(e);
+        }
+        const int r = pf.partition_set(entries.data(), static_cast<uint32_t>(entries.size()));
+        if (r != 0 || pf.vfs().size() != entries.size()) {
+            *error =
+                "mock device " + std::to_string(index) +
+                ": the configured partitions could not be applied (" +
+                (r != 0 ? std::string(std::strerror(-r)) : std::string("a VF did not come up")) +
+                ")";
+            return false;
+        }
+        return true;
+    }
+
+    std::shared_ptr<MockDevice> find(const std::string& path) {
+        for (auto& d : devices()) {
+            if (d->path() == path) {
+                return d;
+            }
+        }
+        return nullptr;
     }
 
     // PFs in creation order, then each PF's enabled VFs.
@@ -111,6 +174,16 @@ public:
         }
         return f;
     }
+
+    std::unique_ptr<File> open_node(const NodeInfo& node, int* err) override {
+        int e = 0;
+        auto f = reg_->open_path(node.path, &e);
+        if (err != nullptr) {
+            *err = e;
+        }
+        return f;
+    }
+    int local_open_files(const NodeInfo& node) override { return reg_->open_files(node.path); }
 
     Registry& registry() { return *reg_; }
 

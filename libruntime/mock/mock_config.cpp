@@ -93,6 +93,105 @@ bool env_uint(const char* name, uint64_t lo, uint64_t hi, bool* present, uint64_
     return check_range(*out, lo, hi, name, error);
 }
 
+// A size given as "64M" or as a byte count.
+bool get_size(const nlohmann::json& value, const std::string& what, uint64_t* out,
+              std::string* error) {
+    if (value.is_string()) {
+        if (!parse_size(value.get<std::string>(), out)) {
+            return fail(error, what + " = \"" + value.get<std::string>() +
+                                   "\" is not a size (e.g. 256M, 1G)");
+        }
+        return true;
+    }
+    if (value.is_number_unsigned()) {
+        *out = value.get<uint64_t>();
+        return true;
+    }
+    return fail(error, what + " must be a size string or a byte count");
+}
+
+// "partitions": the entries of a partition table applied at creation.
+bool parse_partitions(const nlohmann::json& list, const std::string& where,
+                      std::vector<PartitionConfig>* out, std::string* error) {
+    if (!list.is_array() || list.empty() || list.size() > TERN_MAX_VFS) {
+        return fail(error, where + " must be an array of 1.." + std::to_string(TERN_MAX_VFS) +
+                               " partitions");
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+        const auto& p = list[i];
+        const std::string at = where + "[" + std::to_string(i) + "]";
+        if (!p.is_object()) {
+            return fail(error, at + " must be an object");
+        }
+        PartitionConfig pc;
+        for (const char* key : {"memory_base", "memory", "core_mask", "queues", "asids"}) {
+            if (!p.contains(key)) {
+                return fail(error, at + ": \"" + key + "\" is missing");
+            }
+        }
+        for (const auto& [key, value] : p.items()) {
+            const std::string what = at + "." + key;
+            auto get_u32 = [&](uint64_t lo, uint64_t hi, uint32_t* v) {
+                if (!value.is_number_unsigned()) {
+                    return fail(error, what + " must be a non-negative integer");
+                }
+                const uint64_t x = value.get<uint64_t>();
+                *v = static_cast<uint32_t>(x);
+                return check_range(x, lo, hi, what, error);
+            };
+            bool ok = true;
+            if (key == "memory_base") {
+                ok = get_size(value, what, &pc.mem_base, error);
+            } else if (key == "memory") {
+                ok = get_size(value, what, &pc.mem_size, error);
+            } else if (key == "core_mask") {
+                ok = get_u32(1, UINT32_MAX, &pc.core_mask);
+            } else if (key == "queues") {
+                ok = get_u32(1, TERN_MAX_QUEUES, &pc.num_queues);
+            } else if (key == "asids") {
+                ok = get_u32(1, TERN_MAX_ASIDS, &pc.num_asids);
+            } else {
+                return fail(error, at + ": unknown key \"" + key + "\"");
+            }
+            if (!ok) {
+                return false;
+            }
+        }
+        if (pc.mem_base % kMemAlign != 0 || pc.mem_size == 0 || pc.mem_size % kMemAlign != 0) {
+            return fail(error, at + ": memory_base and memory must be multiples of 2M, memory "
+                                    "non-zero");
+        }
+        out->push_back(pc);
+    }
+    return true;
+}
+
+// The checks of hw-spec 10.2 against the card the entry belongs to.
+bool check_partitions(const DeviceConfig& dc, const std::string& where, std::string* error) {
+    const uint32_t card_cores = dc.num_cores >= 32 ? ~0u : (1u << dc.num_cores) - 1;
+    uint32_t used = 0;
+    for (size_t i = 0; i < dc.partitions.size(); ++i) {
+        const PartitionConfig& p = dc.partitions[i];
+        const std::string at = where + ".partitions[" + std::to_string(i) + "]";
+        if (p.mem_base > dc.mem_size || p.mem_size > dc.mem_size - p.mem_base) {
+            return fail(error, at + ": the window ends beyond the card's memory");
+        }
+        for (size_t j = 0; j < i; ++j) {
+            const PartitionConfig& o = dc.partitions[j];
+            if (p.mem_base < o.mem_base + o.mem_size && o.mem_base < p.mem_base + p.mem_size) {
+                return fail(error,
+                            at + ": the window overlaps partitions[" + std::to_string(j) + "]'s");
+            }
+        }
+        if ((p.core_mask & ~card_cores) != 0 || (p.core_mask & used) != 0) {
+            return fail(error, at + ": core_mask names cores the card does not have or that an "
+                                    "earlier partition has");
+        }
+        used |= p.core_mask;
+    }
+    return true;
+}
+
 }  // namespace
 
 bool parse_size(const std::string& text, uint64_t* out) {
@@ -226,9 +325,16 @@ bool config_from_json(const std::string& text, const DeviceConfig& defaults, Moc
                     return false;
                 }
                 dc.housekeeping_us = static_cast<uint32_t>(v);
+            } else if (key == "partitions") {
+                if (!parse_partitions(value, what, &dc.partitions, error)) {
+                    return false;
+                }
             } else {
                 return fail(error, where + ": unknown key \"" + key + "\"");
             }
+        }
+        if (!check_partitions(dc, where, error)) {
+            return false;
         }
         cfg.devices.push_back(dc);
     }

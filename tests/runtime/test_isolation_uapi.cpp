@@ -7,7 +7,6 @@
 // fault (UNMAPPED, at that VA), copy nothing, and leave the first address
 // space's contexts running.
 #include <gtest/gtest.h>
-#include <time.h>
 
 #include <cstring>
 #include <memory>
@@ -18,96 +17,16 @@
 #include "drm/tern_accel.h"
 #include "isa_builder.hpp"
 #include "mock/mock_backend.hpp"
+#include "uapi_space.hpp"
 
 namespace tern_test {
 namespace {
 
 namespace isa = tern_test::isa;
 using tern::rt::Backend;
-using tern::rt::File;
 
-uint64_t now_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
-}
-
-struct Bo {
-    uint32_t handle = 0;
-    uint64_t va = 0;
-    uint64_t size = 0;
-    uint8_t* cpu = nullptr;
-};
-
-// One open file (one address space) with helpers for the ioctls used here.
-class Space {
-public:
-    Space(Backend& be) {
-        int err = 0;
-        file_ = be.open(0, &err);
-        EXPECT_NE(nullptr, file_) << "open: " << err;
-    }
-    ~Space() {
-        for (Bo& b : bos_) {
-            if (b.cpu != nullptr) {
-                file_->munmap(b.cpu, b.size);
-            }
-        }
-    }
-    File& f() { return *file_; }
-
-    Bo bo(uint64_t size, uint32_t flags) {
-        drm_tern_bo_create c{};
-        c.size = size;
-        c.flags = flags;
-        EXPECT_EQ(0, file_->ioctl(DRM_IOCTL_TERN_BO_CREATE, &c));
-        drm_tern_bo_info i{};
-        i.handle = c.handle;
-        EXPECT_EQ(0, file_->ioctl(DRM_IOCTL_TERN_BO_INFO, &i));
-        Bo b{c.handle, c.va, i.size, nullptr};
-        if (i.mmap_offset != 0) {
-            int err = 0;
-            b.cpu = static_cast<uint8_t*>(file_->mmap(i.mmap_offset, i.size, &err));
-            EXPECT_NE(nullptr, b.cpu) << "mmap: " << err;
-        }
-        bos_.push_back(b);
-        return b;
-    }
-    drm_tern_ctx_create ctx() {
-        drm_tern_ctx_create c{};
-        c.priority = DRM_TERN_PRIORITY_NORMAL;
-        EXPECT_EQ(0, file_->ioctl(DRM_IOCTL_TERN_CTX_CREATE, &c));
-        return c;
-    }
-    int submit(const drm_tern_ctx_create& c, const drm_tern_cmd& cmd, uint64_t* seqno) {
-        drm_tern_submit s{};
-        s.ctx_id = c.ctx_id;
-        s.cmd_count = 1;
-        s.cmds_ptr = reinterpret_cast<uintptr_t>(&cmd);
-        const int r = file_->ioctl(DRM_IOCTL_TERN_SUBMIT, &s);
-        *seqno = s.seqno;
-        return r;
-    }
-    drm_tern_ctx_query wait_and_query(const drm_tern_ctx_create& c, uint64_t seqno) {
-        uint32_t handle = c.syncobj_handle;
-        uint64_t point = seqno;
-        drm_syncobj_timeline_wait w{};
-        w.handles = reinterpret_cast<uintptr_t>(&handle);
-        w.points = reinterpret_cast<uintptr_t>(&point);
-        w.count_handles = 1;
-        w.timeout_nsec = static_cast<int64_t>(now_ns() + 10'000'000'000ull);
-        w.flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL;
-        EXPECT_EQ(0, file_->ioctl(DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w));
-        drm_tern_ctx_query q{};
-        q.ctx_id = c.ctx_id;
-        EXPECT_EQ(0, file_->ioctl(DRM_IOCTL_TERN_CTX_QUERY, &q));
-        return q;
-    }
-
-private:
-    std::unique_ptr<File> file_;
-    std::vector<Bo> bos_;
-};
+using Bo = UapiBo;
+using Space = UapiSpace;
 
 class RtUapiIsolationTest : public ::testing::Test {
 protected:
@@ -118,6 +37,7 @@ protected:
         backend_ = tern::rt::mock::make_mock_backend(cfg, &why);
         ASSERT_NE(nullptr, backend_) << why;
     }
+    tern::rt::NodeInfo node() const { return backend_->enumerate().at(0); }
     std::unique_ptr<Backend> backend_;
 };
 
@@ -127,7 +47,7 @@ bool overlaps(const Bo& b, uint64_t va, uint64_t size) {
 
 TEST_F(RtUapiIsolationTest, ForeignVaFaultsAndCopiesNothing) {
     constexpr uint64_t kSize = 64 * 1024;
-    Space a(*backend_), b(*backend_);
+    Space a(*backend_, node()), b(*backend_, node());
 
     // A: a few buffers, the last one holding the secret. A has more BOs
     // than B, so the secret's VA is beyond everything B has mapped.
@@ -215,7 +135,7 @@ TEST_F(RtUapiIsolationTest, ForeignVaFaultsAndCopiesNothing) {
 // The same VA number in two address spaces names two different buffers.
 TEST_F(RtUapiIsolationTest, SameVaDifferentMemory) {
     constexpr uint64_t kSize = 4096;
-    Space a(*backend_), b(*backend_);
+    Space a(*backend_, node()), b(*backend_, node());
     const Bo ba = a.bo(kSize, DRM_TERN_BO_HOST);
     const Bo bb = b.bo(kSize, DRM_TERN_BO_HOST);
     if (ba.va != bb.va) {

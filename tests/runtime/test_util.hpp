@@ -5,8 +5,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "capability.hpp"
 #include "tern/tern.h"
 
 namespace tern_test {
@@ -141,23 +140,6 @@ inline std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
 
 inline const char* memory_name(tern_memory m) {
     return m == TERN_MEMORY_DEVICE ? "device" : "pinned";
-}
-
-// Removes `cap` from the calling thread's effective, permitted and
-// inheritable sets (threads created later inherit that). For child
-// processes of death tests: root keeps every other capability.
-inline bool drop_capability(int cap) {
-    __user_cap_header_struct hdr{};
-    hdr.version = _LINUX_CAPABILITY_VERSION_3;
-    __user_cap_data_struct data[2] = {};
-    if (syscall(SYS_capget, &hdr, data) != 0) {
-        return false;
-    }
-    const uint32_t bit = 1u << (cap % 32);
-    data[cap / 32].effective &= ~bit;
-    data[cap / 32].permitted &= ~bit;
-    data[cap / 32].inheritable &= ~bit;
-    return syscall(SYS_capset, &hdr, data) == 0;
 }
 
 // Makes the test process use the mock backend when run outside CTest.

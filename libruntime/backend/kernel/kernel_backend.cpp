@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <string>
 
 namespace tern::rt {
@@ -83,28 +84,56 @@ private:
     int fd_;
 };
 
+// Device nodes come and go (partitions are VFs with nodes of their own),
+// so every enumerate() scans again.
+std::vector<NodeInfo> scan_nodes();
+
+std::unique_ptr<File> open_path(const std::string& path, int* err) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        *err = -errno;
+        return nullptr;
+    }
+    *err = 0;
+    return std::make_unique<KernelFile>(fd);
+}
+
 class KernelBackend final : public Backend {
 public:
     explicit KernelBackend(std::vector<NodeInfo> nodes) : nodes_(std::move(nodes)) {}
     const char* name() const override { return "kernel"; }
-    std::vector<NodeInfo> enumerate() override { return nodes_; }
+    std::vector<NodeInfo> enumerate() override {
+        std::vector<NodeInfo> nodes = scan_nodes();
+        std::lock_guard lk(mu_);
+        nodes_ = nodes;
+        return nodes;
+    }
 
     std::unique_ptr<File> open(size_t index, int* err) override {
-        if (index >= nodes_.size()) {
+        std::string path;
+        {
+            std::lock_guard lk(mu_);
+            if (index >= nodes_.size()) {
+                *err = -ENODEV;
+                return nullptr;
+            }
+            path = nodes_[index].path;
+        }
+        return open_path(path, err);
+    }
+
+    std::unique_ptr<File> open_node(const NodeInfo& node, int* err) override {
+        // A node that went away is ENOENT to open(2); to the runtime the
+        // device is gone.
+        auto f = open_path(node.path, err);
+        if (!f && *err == -ENOENT)
             *err = -ENODEV;
-            return nullptr;
-        }
-        int fd = ::open(nodes_[index].path.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            *err = -errno;
-            return nullptr;
-        }
-        *err = 0;
-        return std::make_unique<KernelFile>(fd);
+        return f;
     }
 
 private:
-    std::vector<NodeInfo> nodes_;
+    std::mutex mu_;
+    std::vector<NodeInfo> nodes_;  // the last enumeration
 };
 
 // Trailing number of "accel12" / "renderD128", for a stable order.
@@ -195,12 +224,17 @@ void find_render_nodes(std::vector<NodeInfo>* out) {
     }
 }
 
-}  // namespace
-
-std::unique_ptr<Backend> make_kernel_backend(std::string* error_message) {
+std::vector<NodeInfo> scan_nodes() {
     std::vector<NodeInfo> nodes;
     find_accel_nodes(&nodes);
     find_render_nodes(&nodes);
+    return nodes;
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_kernel_backend(std::string* error_message) {
+    std::vector<NodeInfo> nodes = scan_nodes();
     if (nodes.empty()) {
         // Short enough for tern_error_detail.message (256 bytes).
         std::string why = path_exists("/sys/module/tern")
