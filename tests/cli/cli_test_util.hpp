@@ -89,4 +89,26 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
     return haystack.find(needle) != std::string::npos;
 }
 
+// Runs a failing command with --json: the message and hints on stderr, the
+// error document on stdout, the exit code.
+inline json expect_failure(const std::vector<std::string>& args, int code,
+                           const std::string& error_code,
+                           const std::vector<std::string>& stderr_has,
+                           const EnvChanges& env = mock_env()) {
+    std::vector<std::string> json_args = args;
+    json_args.push_back("--json");
+    RunResult r = smi(json_args, env);
+    EXPECT_EXIT_CODE(code, r);
+    EXPECT_TRUE(contains(r.err, "tern-smi: error: ")) << r.err;
+    for (const std::string& want : stderr_has)
+        EXPECT_TRUE(contains(r.err, want)) << want << "\n" << r.err;
+    json doc = parse_json(r.out);
+    EXPECT_TRUE(matches_schema(doc, "error_output"));
+    EXPECT_EQ(error_code, doc["error"]["code"]);
+    EXPECT_EQ(code, doc["error"]["exit_code"]);
+    const std::string message = doc["error"]["message"];
+    EXPECT_TRUE(contains(r.err, "tern-smi: error: " + message)) << "the same message";
+    return doc;
+}
+
 }  // namespace tern_test

@@ -369,7 +369,7 @@ TEST(CliHelp, ListsCommandsAndExitCodes) {
     EXPECT_EXIT_CODE(0, r);
     for (const char* want :
          {"list", "info", "health", "telemetry", "top", "processes", "partition", "reset",
-          "version", "--json", "--device", "3 no device", "5 not supported"})
+          "version", "--json", "--device", "3 no device", "5 not supported", "10 busy"})
         EXPECT_TRUE(contains(r.out, want)) << want << "\n" << r.out;
 }
 

@@ -39,10 +39,11 @@ TEST(CliManPage, DocumentsEveryCommandAndExitCode) {
         EXPECT_TRUE(contains(page, std::string(".B ") + c) ||
                     contains(page, std::string(".B tern-smi ") + c))
             << c;
-    for (int code = 0; code <= 9; ++code)
+    for (int code = 0; code <= 10; ++code)
         EXPECT_TRUE(contains(page, ".B " + std::to_string(code) + "\n")) << code;
-    for (const char* opt : {"\\-\\-json", "\\-\\-device", "\\-\\-interval\\-ms", "\\-\\-count",
-                            "\\-\\-timeout\\-ms", "\\-\\-backend"})
+    for (const char* opt :
+         {"\\-\\-json", "\\-\\-device", "\\-\\-interval\\-ms", "\\-\\-count", "\\-\\-timeout\\-ms",
+          "\\-\\-backend", "\\-\\-profile", "\\-\\-vf", "\\-\\-pf\\-reserve", "\\-\\-dry\\-run"})
         EXPECT_TRUE(contains(page, opt)) << opt;
 }
 
@@ -82,6 +83,14 @@ TEST(CliCompletion, OptionsOfACommand) {
               complete({"tern-smi", "partition", ""}));
     EXPECT_EQ((std::vector<std::string>{"kernel", "mock"}),
               complete({"tern-smi", "--backend", ""}));
+    EXPECT_EQ((std::vector<std::string>{"--pf-reserve", "--profile"}),
+              complete({"tern-smi", "partition", "create", "--p"}));
+    EXPECT_EQ((std::vector<std::string>{"1way", "2way", "4way", "8way"}),
+              complete({"tern-smi", "partition", "create", "--profile", ""}));
+    EXPECT_EQ((std::vector<std::string>{"--timeout-ms"}),
+              complete({"tern-smi", "partition", "destroy", "--t"}));
+    EXPECT_EQ((std::vector<std::string>{"--pf-reserve"}),
+              complete({"tern-smi", "partition", "list", "--p"}));
 }
 
 TEST(CliCompletion, DevicesFromTernSmi) {

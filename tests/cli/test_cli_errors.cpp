@@ -28,27 +28,6 @@ std::vector<int> listed(const std::vector<std::string>& args, bool add_json = tr
     return out;
 }
 
-// Runs a failing command with --json: the message and hints on stderr, the
-// error document on stdout, the exit code.
-json expect_failure(const std::vector<std::string>& args, int code, const std::string& error_code,
-                    const std::vector<std::string>& stderr_has,
-                    const EnvChanges& env = mock_env()) {
-    std::vector<std::string> json_args = args;
-    json_args.push_back("--json");
-    RunResult r = smi(json_args, env);
-    EXPECT_EXIT_CODE(code, r);
-    EXPECT_TRUE(contains(r.err, "tern-smi: error: ")) << r.err;
-    for (const std::string& want : stderr_has)
-        EXPECT_TRUE(contains(r.err, want)) << want << "\n" << r.err;
-    json doc = parse_json(r.out);
-    EXPECT_TRUE(matches_schema(doc, "error_output"));
-    EXPECT_EQ(error_code, doc["error"]["code"]);
-    EXPECT_EQ(code, doc["error"]["exit_code"]);
-    const std::string message = doc["error"]["message"];
-    EXPECT_TRUE(contains(r.err, "tern-smi: error: " + message)) << "the same message";
-    return doc;
-}
-
 // Without --json a failure prints nothing on stdout.
 TEST(CliErrors, TextModeWritesOnlyStderr) {
     RunResult r = smi({"info", "-d", "7"});
@@ -109,15 +88,6 @@ TEST(CliErrors, BadOptionValues) {
     r = smi({"list", "--frob"});
     EXPECT_EXIT_CODE(2, r);
     EXPECT_TRUE(contains(r.err, "--frob")) << r.err;
-}
-
-TEST(CliErrors, PartitionIsNotSupportedYet) {
-    for (const char* action : {"list", "destroy"})
-        expect_failure({"partition", action}, 5, "not_supported",
-                       {std::string("partition ") + action, "not supported yet", "issue #9"});
-    // Options for the future create are refused as unsupported, not as usage.
-    expect_failure({"partition", "create", "--cores", "4"}, 5, "not_supported",
-                   {"partition create", "not supported yet", "issue #9"});
 }
 
 TEST(CliErrors, ResetOnTheMockIsUnsupported) {

@@ -23,7 +23,7 @@ using tern::smi::Verdict;
 
 json good_list_doc() {
     return json::parse(R"({
-      "schema_version": "1.0", "tool_version": "0.1.0", "command": "list", "backend": "mock",
+      "schema_version": "1.1", "tool_version": "0.1.0", "command": "list", "backend": "mock",
       "time_unix_ms": 1700000000000,
       "devices": [{"index": 0, "name": "Tern T1", "node": "mock:0",
                    "pci_address": "0000:01:00.0", "is_partition": false,
@@ -56,7 +56,7 @@ TEST(CliSchema, RejectsWhatTheSchemaForbids) {
         {"below minimum", [](json& d) { d["devices"][0]["num_cores"] = 0; }, "minimum"},
         {"pattern", [](json& d) { d["devices"][0]["pci_address"] = "1:2:3"; }, "does not match"},
         {"enum", [](json& d) { d["backend"] = "cuda"; }, "must be one of"},
-        {"const", [](json& d) { d["schema_version"] = "2.0"; }, "must be \"1.0\""},
+        {"const", [](json& d) { d["schema_version"] = "2.0"; }, "must be \"1.1\""},
         {"command", [](json& d) { d["command"] = "info"; }, "must be \"list\""},
         {"empty name", [](json& d) { d["devices"][0]["name"] = ""; }, "shorter than"},
     };
@@ -216,6 +216,9 @@ TEST(CliExitCodes, StatusMapping) {
     EXPECT_EQ(Exit::device_error, tern::smi::exit_for_status(TERN_ERROR_DEVICE_LOST));
     EXPECT_EQ(Exit::device_error, tern::smi::exit_for_status(TERN_ERROR_IO));
     EXPECT_EQ(Exit::internal, tern::smi::exit_for_status(TERN_ERROR_INVALID_HANDLE));
+    EXPECT_EQ(Exit::busy, tern::smi::exit_for_status(TERN_ERROR_BUSY));
+    EXPECT_STREQ("busy", tern::smi::exit_name(Exit::busy));
+    EXPECT_EQ(10, static_cast<int>(Exit::busy));
     EXPECT_STREQ("no_device", tern::smi::exit_name(Exit::no_device));
     EXPECT_STREQ("unhealthy", tern::smi::exit_name(Exit::unhealthy));
 }

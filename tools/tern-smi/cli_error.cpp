@@ -20,10 +20,11 @@ Exit exit_for_status(tern_status status) {
             return Exit::timeout;
         case TERN_ERROR_VERSION_MISMATCH:
             return Exit::version_mismatch;
+        case TERN_ERROR_BUSY:
+            return Exit::busy;
         case TERN_ERROR_DEVICE_LOST:
         case TERN_ERROR_DEVICE_FAULT:
         case TERN_ERROR_QUEUE_BROKEN:
-        case TERN_ERROR_BUSY:
         case TERN_ERROR_IO:
         case TERN_ERROR_OUT_OF_DEVICE_MEMORY:
             return Exit::device_error;
@@ -54,6 +55,8 @@ const char* exit_name(Exit code) {
             return "unhealthy";
         case Exit::version_mismatch:
             return "version_mismatch";
+        case Exit::busy:
+            return "busy";
     }
     return "internal";
 }

@@ -8,6 +8,8 @@
 
 #include <tern/tern.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,9 +24,18 @@ public:
     Exit code() const noexcept { return code_; }
     const std::vector<std::string>& hints() const noexcept { return hints_; }
 
+    // Machine-readable detail for the JSON error object, e.g. "holders" of
+    // a partition that could not be destroyed; an object or null.
+    const nlohmann::ordered_json& extra() const noexcept { return extra_; }
+    CliError& with_extra(nlohmann::ordered_json extra) {
+        extra_ = std::move(extra);
+        return *this;
+    }
+
 private:
     Exit code_;
     std::vector<std::string> hints_;
+    nlohmann::ordered_json extra_;
 };
 
 // A runtime failure as tern-smi reports it. `backend` is the runtime's

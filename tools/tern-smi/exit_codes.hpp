@@ -18,6 +18,7 @@ enum class Exit : int {
     timeout = 7,           // a bounded wait expired (reset)
     unhealthy = 8,         // `health`: a device is degraded or unhealthy
     version_mismatch = 9,  // runtime, driver or caller versions are incompatible
+    busy = 10,             // refused because the device or a partition is in use
 };
 
 // The exit code for a failed runtime call.

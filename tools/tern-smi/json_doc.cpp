@@ -29,6 +29,9 @@ json error_document(const std::string& command, const std::string& backend, cons
     err["exit_code"] = static_cast<int>(e.code());
     err["message"] = e.what();
     err["hints"] = e.hints();
+    if (e.extra().is_object())
+        for (const auto& [key, value] : e.extra().items())
+            err[key] = value;
     j["error"] = std::move(err);
     return j;
 }

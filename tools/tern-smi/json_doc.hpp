@@ -18,7 +18,7 @@ namespace tern::smi {
 using json = nlohmann::ordered_json;
 
 // Major.minor of docs/schema/tern-smi.schema.json.
-inline constexpr const char* kSchemaVersion = "1.0";
+inline constexpr const char* kSchemaVersion = "1.1";
 
 // {"schema_version", "tool_version", "command", "backend", "time_unix_ms"}.
 // An empty backend is null (the runtime did not initialise).

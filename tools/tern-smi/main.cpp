@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// tern-smi: status, telemetry, holders and resets of Tern devices
+// tern-smi: status, telemetry, holders, partitions and resets of Tern devices
 // (docs/tern-smi.md). This file is the command line: options, dispatch, and
 // how failures are printed (stderr always; a JSON error document on stdout
 // with --json) and turned into exit codes.
@@ -45,10 +45,10 @@ int main(int argc, char** argv) {
     uint32_t reset_timeout_ms = 30000;
 
     CLI::App app{
-        "tern-smi: status, telemetry, processes and resets of Tern accelerators.\n"
+        "tern-smi: status, telemetry, processes, partitions and resets of Tern accelerators.\n"
         "Without a command: a summary table of all devices. Exit codes: 0 ok, 1 internal, "
         "2 usage, 3 no device, 4 permission, 5 not supported, 6 device error, 7 timeout, "
-        "8 unhealthy, 9 version mismatch.",
+        "8 unhealthy, 9 version mismatch, 10 busy.",
         "tern-smi"};
     app.set_version_flag("--version", std::string("tern-smi ") + TERN_SMI_VERSION);
     app.fallthrough();  // global options may follow the command
@@ -81,14 +81,42 @@ int main(int argc, char** argv) {
     top->add_option("--count", top_opts.count, "stop after N frames")
         ->check(CLI::Range(uint64_t(1), uint64_t(1) << 40));
     auto* processes = app.add_subcommand("processes", "processes holding each device");
-    auto* partition = app.add_subcommand("partition", "SR-IOV partitions (not supported yet)");
+    auto* partition = app.add_subcommand(
+        "partition", "SR-IOV partitions of a PF: list, create, destroy (docs/partitioning.md)");
     partition->require_subcommand(1);
-    std::string partition_action;
-    for (const char* action : {"list", "create", "destroy"}) {
-        auto* sub = partition->add_subcommand(action, std::string(action) + " partitions");
-        // The options come with issue #9: say "not supported", not "usage".
-        sub->fallthrough(false)->allow_extras()->prefix_command();
-        sub->callback([&partition_action, action] { partition_action = action; });
+    tern::smi::PartitionOptions partition_opts;
+    auto* plist = partition->add_subcommand(
+        "list", "partitions, their VF devices and holders, and the profiles that fit, per PF");
+    auto* pcreate =
+        partition->add_subcommand("create", "split one PF (-d) into partitions; needs root");
+    auto* pdestroy = partition->add_subcommand(
+        "destroy", "remove every partition of one PF (-d), refused while one is held; needs root");
+    for (CLI::App* sub : {plist, pcreate}) {
+        sub->add_option("--pf-reserve", partition_opts.pf_reserve,
+                        "device memory kept for the PF below the windows, e.g. 64M (default 0)")
+            ->type_name("SIZE");
+    }
+    auto* profile_opt = pcreate
+                            ->add_option("--profile", partition_opts.profile,
+                                         "an equal split: 1way, 2way, 4way or 8way")
+                            ->type_name("NAME");
+    pcreate
+        ->add_option("--vf", partition_opts.vfs,
+                     "one partition, in VF order: cores=N|mask=0xM,mem=SIZE[,queues=N][,asids=N]"
+                     "[,base=SIZE]; repeat")
+        ->type_name("SPEC")
+        ->allow_extra_args(false)
+        ->excludes(profile_opt);
+    pcreate->add_flag("--dry-run", partition_opts.dry_run,
+                      "show the partitions that would be made; change nothing");
+    for (CLI::App* sub : {pcreate, pdestroy}) {
+        sub->add_option("--timeout-ms", partition_opts.timeout_ms,
+                        "wait at most N ms for the VF devices to come or go (default 30000)")
+            ->check(CLI::Range(1u, 3600000u));
+    }
+    for (CLI::App* sub : {plist, pcreate, pdestroy}) {
+        const std::string name = sub->get_name();
+        sub->callback([&partition_opts, name] { partition_opts.action = name; });
     }
     auto* reset = app.add_subcommand("reset", "reset one device (-d required; needs root)");
     reset
@@ -136,8 +164,7 @@ int main(int argc, char** argv) {
             code = tern::smi::cmd_processes(g);
         } else if (partition->parsed()) {
             command = "partition";
-            g.json = g.json || json_requested;  // it may be among the unparsed extras
-            code = tern::smi::cmd_partition(g, partition_action);
+            code = tern::smi::cmd_partition(g, partition_opts);
         } else if (reset->parsed()) {
             command = "reset";
             code = tern::smi::cmd_reset(g, reset_timeout_ms);

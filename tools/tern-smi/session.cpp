@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -47,6 +48,12 @@ Session::~Session() {
 
 CliError Session::error(const tern::Error& e, const OpenDevice* d, const std::string& step) const {
     return from_runtime(e, backend_, d != nullptr ? step + " " + describe(*d) : step);
+}
+
+void Session::release_all_but(const std::vector<OpenDevice*>& keep) {
+    for (std::unique_ptr<OpenDevice>& d : devices_)
+        if (d && std::find(keep.begin(), keep.end(), d.get()) == keep.end())
+            d.reset();
 }
 
 OpenDevice* Session::open(uint32_t index) {

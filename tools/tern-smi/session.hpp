@@ -38,6 +38,10 @@ public:
     // selector that matches nothing and when there is no device at all.
     std::vector<OpenDevice*> select(const std::vector<DeviceSelector>& selectors);
 
+    // Closes every device this session opened except those in `keep`: a
+    // VF that tern-smi holds open would count as a holder of its partition.
+    void release_all_but(const std::vector<OpenDevice*>& keep);
+
     // Translates a runtime failure of device `d` (or of the session when
     // d is null) into a CliError.
     CliError error(const tern::Error& e, const OpenDevice* d, const std::string& step) const;

@@ -152,7 +152,7 @@ for name, command in [("summary", "summary"), ("list", "list"), ("info", "info")
         continue
     docs[name] = doc
     validate(name, doc, command)
-    check(doc.get("schema_version") == "1.0", f"{name}: schema_version {doc.get('schema_version')!r}")
+    check(doc.get("schema_version") == "1.1", f"{name}: schema_version {doc.get('schema_version')!r}")
     if command != "error":
         check(doc.get("command") == command, f"{name}: command {doc.get('command')!r}")
         check(doc.get("backend") == "kernel", f"{name}: backend {doc.get('backend')!r}")
