@@ -13,7 +13,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config python3 \
 	libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev \
 	libspdlog-dev libfmt-dev libdrm-dev liburing-dev libnuma-dev \
 	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format sparse \
-	libxxhash-dev clang libclang-rt-14-dev
+	libxxhash-dev clang libclang-rt-14-dev udev
 
 .PHONY: all deps deps-packages test test-fast bench demo lint format module kernel-check vm-test clean help
 

@@ -4,7 +4,7 @@
 # suites.sh K [--suites "S..."] [run.sh options] - run guest suites on
 # kernel K in one VM with two emulated devices, each with two VF ports.
 #
-# Default suites: bind smoke sensors multi faults timeout kill runtime smi partition
+# Default suites: bind smoke sensors multi faults timeout kill runtime smi udev partition
 # (tests/vm/guest/suite-<name>.sh). Builds tern.ko for K first; the CMake targets and the
 # probe come from tests/vm/build.sh. Prints one "vm-suite" line per suite;
 # exits 0 only if every suite passed.
@@ -15,7 +15,7 @@ set -euo pipefail
 [ $# -ge 1 ] || vm_die "usage: $0 K [--suites \"bind smoke ...\"] [run.sh options]"
 kver=$(vm_kernel "$1")
 shift
-suites="bind smoke sensors multi faults timeout kill runtime smi partition"
+suites="bind smoke sensors multi faults timeout kill runtime smi udev partition"
 opts=()
 while [ $# -gt 0 ]; do
 	case $1 in
