@@ -13,9 +13,11 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config python3 \
 	libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev \
 	libspdlog-dev libfmt-dev libdrm-dev liburing-dev libnuma-dev \
 	nlohmann-json3-dev libcli11-dev linux-libc-dev dwarves clang-format sparse \
-	libxxhash-dev clang libclang-rt-14-dev udev
+	libxxhash-dev clang libclang-rt-14-dev \
+	debhelper dh-dkms dkms lintian rpm rpmlint elfutils cpio udev
 
 .PHONY: all deps deps-packages test test-fast bench demo lint format module kernel-check vm-test clean help
+.PHONY: deb rpm package-test
 
 all: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -49,6 +51,7 @@ test: all
 	ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS) -L unit
 	$(MAKE) --no-print-directory kernel-check
 	$(MAKE) --no-print-directory vm-test BUILD_VM=$(BUILD)
+	$(MAKE) --no-print-directory package-test
 
 # The release build's suites only, for the edit-compile-test loop.
 test-fast: all
@@ -110,8 +113,23 @@ vm-test: deps
 		TERN_VM_BUILD=$(abspath $(BUILD_VM)) tests/vm/suites.sh $$k || rc=1; \
 	done; exit $$rc
 
+# DEB and RPM packages (docs/packaging.md), each built from a scratch copy
+# of the source under $(BUILD_PACKAGES) and linted (lintian --pedantic,
+# rpmlint). package-test (root) builds both, installs the .debs, builds a
+# consumer against the installed SDK, checks the DKMS builds for 6.1 and
+# 6.12 and tern-smi, then purges and checks that nothing is left.
+BUILD_PACKAGES ?= build-packages
+deb: deps-packages
+	JOBS=$(JOBS) packaging/build-deb.sh $(BUILD_PACKAGES)/deb
+
+rpm: deps-packages
+	JOBS=$(JOBS) packaging/build-rpm.sh $(BUILD_PACKAGES)/rpm
+
+package-test: deps
+	JOBS=$(JOBS) tests/packaging/run.sh $(BUILD_PACKAGES)
+
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_BENCH) $(BUILD_DEMO) build-vm
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_BENCH) $(BUILD_DEMO) $(BUILD_PACKAGES) build-vm
 
 help:
-	@echo "make demo | deps | all | test | test-fast | bench | lint | format | module | kernel-check | vm-test | clean"
+	@echo "make demo | deps | all | test | test-fast | bench | lint | format | module | kernel-check | vm-test | deb | rpm | package-test | clean"
