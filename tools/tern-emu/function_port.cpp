@@ -125,9 +125,11 @@ void FunctionPort::detach() {
     fn_ = nullptr;
     // As an enabled VF without partition on hardware (hw-spec 2.4): the
     // window reads 0, TERN_REG_ID included. The model keeps no reference to
-    // a removed VF's registers until it powers the VF on again.
+    // a removed VF's registers until it powers the VF on again. Top down,
+    // TERN_REG_ID last: a guest that sees the ID gone sees the rest zero.
     uint8_t* regs = shm_.data();
-    for (uint32_t off = 0; off < TERN_REG_EMU_MAGIC; off += sizeof(uint64_t)) {
+    for (uint32_t off = TERN_REG_EMU_MAGIC; off != 0;) {
+        off -= sizeof(uint64_t);
         store_register64(regs, off, 0);
     }
 }
