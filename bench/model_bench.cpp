@@ -130,7 +130,7 @@ bool bench_load(const Device& d, uint64_t mib, int reps) {
     m.outputs = {{"head", tern::model::DType::kFp32, {16}}};
     m.bindings = {{tern::model::BindingRole::kWeights, 0, bytes},
                   {tern::model::BindingRole::kOutput, 0, 64}};
-    m.programs = {bench_isa::one_op_program(bench_isa::kCopy, 16, {0, 1})};
+    m.programs = {bench_isa::one_op_program(TERN_ISA_COPY, 16, {0, 1})};
     m.weights.resize(bytes);
     for (uint64_t i = 0; i + 8 <= bytes; i += 8) {
         const uint64_t v = (i + 1) * 0x9e3779b97f4a7c15ull;
@@ -203,7 +203,7 @@ bool bench_load(const Device& d, uint64_t mib, int reps) {
 bool bench_runs(const Device& d, bool quick) {
     constexpr uint32_t kN = 16;
     // The trivial model: y = relu(x), one program, no weights, no scratch.
-    const std::vector<uint8_t> prog = bench_isa::one_op_program(bench_isa::kRelu, kN, {0, 1});
+    const std::vector<uint8_t> prog = bench_isa::one_op_program(TERN_ISA_RELU, kN, {0, 1});
     tern::model::ModelImage m;
     m.name = "trivial";
     m.inputs = {{"x", tern::model::DType::kFp32, {kN}}};

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "model_bench_isa.hpp"
 
-#include <tern/hw/tern_isa.h>
-
 #include <cstring>
 
 namespace bench_isa {
 
-static_assert(int{kCopy} == TERN_ISA_COPY && int{kRelu} == TERN_ISA_RELU);
-
-std::vector<uint8_t> one_op_program(Opcode opcode, uint32_t n, const std::vector<uint16_t>& slots) {
+std::vector<uint8_t> one_op_program(tern_isa_opcode opcode, uint32_t n,
+                                    const std::vector<uint16_t>& slots) {
     const auto nt = uint32_t(slots.size());
     const size_t size =
         sizeof(tern_isa_header) + nt * sizeof(tern_isa_tensor) + sizeof(tern_isa_op);

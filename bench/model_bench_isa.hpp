@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <vector>
 
+#include <tern/hw/tern_isa.h>
+
 namespace bench_isa {
 
-enum Opcode : uint16_t { kCopy = 0x01, kRelu = 0x30 };
-
-// dst = op(src0[, src1]) over rank-1 fp32 tensors of n elements; tensor i
-// names binding slot slots[i], the last one is dst.
-std::vector<uint8_t> one_op_program(Opcode op, uint32_t n, const std::vector<uint16_t>& slots);
+// dst = op(src0[, src1]) over rank-1 fp32 tensors of n elements (op:
+// TERN_ISA_COPY, TERN_ISA_RELU, ...); tensor i names binding slot slots[i],
+// the last one is dst.
+std::vector<uint8_t> one_op_program(tern_isa_opcode op, uint32_t n,
+                                    const std::vector<uint16_t>& slots);
 
 }  // namespace bench_isa

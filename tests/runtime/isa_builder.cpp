@@ -4,17 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "tern/hw/tern_isa.h"
-
 namespace tern_test::isa {
-
-static_assert(int{kCopy} == TERN_ISA_COPY && int{kFill} == TERN_ISA_FILL &&
-              int{kGather} == TERN_ISA_GATHER && int{kMatmul} == TERN_ISA_MATMUL &&
-              int{kAdd} == TERN_ISA_ADD && int{kMul} == TERN_ISA_MUL &&
-              int{kRelu} == TERN_ISA_RELU);
-static_assert(int{kF32} == TERN_ISA_DTYPE_FP32 && int{kBf16} == TERN_ISA_DTYPE_BF16 &&
-              int{kF16} == TERN_ISA_DTYPE_FP16 && int{kI32} == TERN_ISA_DTYPE_INT32);
-static_assert(kNone == TERN_ISA_NONE && kOpIndexHeader == TERN_ISA_ERR_OP_HEADER);
 
 uint16_t Program::tensor(uint16_t binding, Dtype dtype, std::initializer_list<uint32_t> shape,
                          uint64_t offset, std::initializer_list<uint64_t> strides) {

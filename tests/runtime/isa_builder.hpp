@@ -1,28 +1,34 @@
 // SPDX-License-Identifier: MIT
 // Builds device program images (docs/hw-spec.md section 7, docs/isa.md) for
-// the runtime tests and benchmarks. The constants below are checked against
-// tern_isa.h in isa_builder.cpp.
+// the runtime and model tests.
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
 #include <vector>
 
+#include "tern/hw/tern_isa.h"
+
 namespace tern_test::isa {
 
-// Opcodes and dtypes, value for value as in tern_isa.h.
+// The opcodes and dtypes of tern_isa.h under short names.
 enum Opcode : uint16_t {
-    kCopy = 0x01,
-    kFill = 0x02,
-    kGather = 0x04,
-    kMatmul = 0x10,
-    kAdd = 0x20,
-    kMul = 0x22,
-    kRelu = 0x30,
+    kCopy = TERN_ISA_COPY,
+    kFill = TERN_ISA_FILL,
+    kGather = TERN_ISA_GATHER,
+    kMatmul = TERN_ISA_MATMUL,
+    kAdd = TERN_ISA_ADD,
+    kMul = TERN_ISA_MUL,
+    kRelu = TERN_ISA_RELU,
 };
-enum Dtype : uint8_t { kF32 = 1, kBf16 = 2, kF16 = 3, kI32 = 4 };
-constexpr uint16_t kNone = 0xffff;
-constexpr uint32_t kOpIndexHeader = 0xffffffffU;
+enum Dtype : uint8_t {
+    kF32 = TERN_ISA_DTYPE_FP32,
+    kBf16 = TERN_ISA_DTYPE_BF16,
+    kF16 = TERN_ISA_DTYPE_FP16,
+    kI32 = TERN_ISA_DTYPE_INT32,
+};
+constexpr uint16_t kNone = TERN_ISA_NONE;
+constexpr uint32_t kOpIndexHeader = TERN_ISA_ERR_OP_HEADER;
 
 class Program {
 public:

@@ -148,10 +148,7 @@ static int cmd_eperm(int fd) {
 /* ---- VF view ---------------------------------------------------------- */
 
 static int cmd_vf(int fd) {
-    static const struct {
-        const char* name;
-        uint32_t id;
-    } params[] = {
+    static const struct vm_param params[] = {
         {"function", DRM_TERN_PARAM_FUNCTION},
         {"num_cores", DRM_TERN_PARAM_NUM_CORES},
         {"core_mask", DRM_TERN_PARAM_CORE_MASK},
@@ -163,13 +160,8 @@ static int cmd_vf(int fd) {
         {"max_partitions", DRM_TERN_PARAM_MAX_PARTITIONS},
         {"capabilities", DRM_TERN_PARAM_CAPABILITIES},
     };
-    for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-        uint64_t v = 0;
-        int err = get_param(fd, params[i].id, &v);
-        if (err) {
-            return fail(params[i].name, err);
-        }
-        printf("%s=0x%" PRIx64 "\n", params[i].name, v);
+    if (print_params(fd, params, sizeof(params) / sizeof(params[0]))) {
+        return 1;
     }
     int err = partition_set(fd, NULL, 0);
     if (err != EOPNOTSUPP) {

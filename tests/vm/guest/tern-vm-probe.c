@@ -42,10 +42,7 @@
 #include "tern-vm-uapi.h"
 
 static int cmd_info(int fd) {
-    static const struct {
-        const char* name;
-        uint32_t id;
-    } params[] = {
+    static const struct vm_param params[] = {
         {"vendor_id", DRM_TERN_PARAM_VENDOR_ID},
         {"device_id", DRM_TERN_PARAM_DEVICE_ID},
         {"uapi_version", DRM_TERN_PARAM_UAPI_VERSION},
@@ -56,15 +53,7 @@ static int cmd_info(int fd) {
         {"mem_free", DRM_TERN_PARAM_MEM_FREE},
         {"pci_address", DRM_TERN_PARAM_PCI_ADDRESS},
     };
-    for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-        uint64_t v = 0;
-        int err = get_param(fd, params[i].id, &v);
-        if (err) {
-            return fail(params[i].name, err);
-        }
-        printf("%s=0x%" PRIx64 "\n", params[i].name, v);
-    }
-    return 0;
+    return print_params(fd, params, sizeof(params) / sizeof(params[0]));
 }
 
 static int cmd_hold(int fd) {

@@ -4,6 +4,7 @@
 #include "tern-vm-uapi.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,18 @@ int get_param(int fd, uint32_t param, uint64_t* value) {
         *value = p.value;
     }
     return err;
+}
+
+int print_params(int fd, const struct vm_param* params, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = 0;
+        int err = get_param(fd, params[i].id, &v);
+        if (err) {
+            return fail(params[i].name, err);
+        }
+        printf("%s=0x%" PRIx64 "\n", params[i].name, v);
+    }
+    return 0;
 }
 
 int bo_create(int fd, uint64_t size, uint32_t flags, struct drm_tern_bo_create* bo) {

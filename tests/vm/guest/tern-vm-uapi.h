@@ -6,6 +6,7 @@
 #ifndef TERN_VM_UAPI_H
 #define TERN_VM_UAPI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "drm/tern_accel.h"
@@ -16,6 +17,13 @@ int failf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int xioctl(int fd, unsigned long req, void* arg);
 int get_param(int fd, uint32_t param, uint64_t* value);
+
+/* One "name=0x<value>" line per parameter; returns 0, or fail()'s 1. */
+struct vm_param {
+    const char* name;
+    uint32_t id;
+};
+int print_params(int fd, const struct vm_param* params, size_t n);
 
 int bo_create(int fd, uint64_t size, uint32_t flags, struct drm_tern_bo_create* bo);
 int bo_info(int fd, uint32_t handle, struct drm_tern_bo_info* info);
