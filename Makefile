@@ -41,10 +41,11 @@ deps-packages:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $$missing
 
-# The test command (README, .ci/run): every userspace suite, again under
-# ASan/UBSan/LSan, the kernel module's static checks on both kernels, and
-# tern.ko run for real in QEMU on both kernels.
+# The test command (README, .ci/run): C++ formatting, every userspace suite,
+# again under ASan/UBSan/LSan, the kernel module's static checks on both
+# kernels, tern.ko run for real in QEMU on both kernels, and the packages.
 test: all
+	scripts/check-format.sh
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	cmake -S . -B $(BUILD_SAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON
 	cmake --build $(BUILD_SAN) -j $(JOBS)

@@ -4,7 +4,7 @@
 # Kernel code and the headers shared with it keep kernel style instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files -- 'sim/*' 'libruntime/*' 'tools/*' 'tests/*' 'examples/*' |
+mapfile -t files < <(git ls-files -- 'sim/*' 'libruntime/*' 'tools/*' 'tests/*' 'examples/*' 'bench/*' |
                      grep -E '\.(c|cc|cpp|h|hpp)$' | grep -v '^tests/uapi/')
 [ ${#files[@]} -gt 0 ] || exit 0
 if [ "${1:-}" = --fix ]; then

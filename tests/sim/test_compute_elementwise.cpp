@@ -89,10 +89,10 @@ TEST(ComputeBinary, BroadcastingAllOpsAndDtypes) {
 
 TEST(ComputeBinary, MixedDtypes) {
     std::mt19937 rng(31);
-    check_binary(TERN_ISA_MUL, TERN_ISA_DTYPE_BF16, TERN_ISA_DTYPE_FP16, TERN_ISA_DTYPE_FP32, {3, 4}, {3, 1},
-                 {3, 4}, rng);
-    check_binary(TERN_ISA_ADD, TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_BF16, {5}, {5}, {5},
-                 rng);
+    check_binary(TERN_ISA_MUL, TERN_ISA_DTYPE_BF16, TERN_ISA_DTYPE_FP16, TERN_ISA_DTYPE_FP32,
+                 {3, 4}, {3, 1}, {3, 4}, rng);
+    check_binary(TERN_ISA_ADD, TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_FP32, TERN_ISA_DTYPE_BF16, {5},
+                 {5}, {5}, rng);
 }
 
 TEST(ComputeBinary, NanAndSignedZero) {

@@ -339,7 +339,8 @@ TEST(ComputeOpValidation, Gather) {
         c.p.op(TERN_ISA_GATHER, c.p.tensor(TERN_ISA_DTYPE_BF16, {2, 2, 3}), {t, i});
     };
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_FP32; }, "index dtype");
+        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_FP32; },
+        "index dtype");
     expect_op_rejected(
         build,
         [](OpCase& c) {
@@ -444,9 +445,11 @@ TEST(ComputeOpValidation, Matmul) {
         },
         "bias M");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_ISA_DTYPE_INT32; }, "int32 operand");
+        build, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_ISA_DTYPE_INT32; },
+        "int32 operand");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; }, "int32 dst");
+        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; },
+        "int32 dst");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = kNone; }, "missing B");
 }
@@ -508,7 +511,8 @@ TEST(ComputeOpValidation, Conv2d) {
         },
         "dst channels");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_INT32; }, "int32 weight");
+        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_INT32; },
+        "int32 weight");
 }
 
 TEST(ComputeOpValidation, Binary) {
@@ -558,7 +562,8 @@ TEST(ComputeOpValidation, Unary) {
         },
         "shape");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; }, "int32 dst");
+        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; },
+        "int32 dst");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = 0; }, "src1");
 }
@@ -603,7 +608,8 @@ TEST(ComputeOpValidation, Layernorm) {
         const uint16_t x = c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 4});
         const uint16_t g = c.p.tensor(TERN_ISA_DTYPE_FP32, {4});
         const uint16_t b = c.p.tensor(TERN_ISA_DTYPE_BF16, {4});
-        c.p.op(TERN_ISA_LAYERNORM, c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 4}), {x, g, b}, {fbits(1e-5f)});
+        c.p.op(TERN_ISA_LAYERNORM, c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 4}), {x, g, b},
+               {fbits(1e-5f)});
     };
     expect_op_rejected(
         build, [](OpCase& c) { c.op().param[0] = fbits(-1e-5f); }, "eps < 0");

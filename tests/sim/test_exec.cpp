@@ -286,8 +286,9 @@ TEST_F(ExecTest, Conv2dFp32DilatedGrouped) {
     ProgramBuilder pb;
     const uint16_t tx = pb.tensor(0, TERN_ISA_DTYPE_FP32, {1, 4, 10, 8});
     const uint16_t tw = pb.tensor(1, TERN_ISA_DTYPE_FP32, {6, 2, 3, 2});
-    const uint16_t to = pb.tensor(
-        2, TERN_ISA_DTYPE_FP32, {1, 6, static_cast<uint32_t>(s.oh()), static_cast<uint32_t>(s.ow())});
+    const uint16_t to =
+        pb.tensor(2, TERN_ISA_DTYPE_FP32,
+                  {1, 6, static_cast<uint32_t>(s.oh()), static_cast<uint32_t>(s.ow())});
     pb.op(TERN_ISA_CONV2D, to, {tx, tw}, {1, 1, 2, 2, 2, 2, 2});
     ASSERT_TRUE(run(pb, bind({x, w, o})));
     EXPECT_TRUE(all_close(read_tensor(ws(), o), ref_conv2d(s, xv, wv, nullptr), kF32Abs, kF32Rel));

@@ -23,7 +23,8 @@ size_t dtype_size(uint32_t dtype) {
 }
 
 bool dtype_is_float(uint32_t dtype) {
-    return dtype == TERN_ISA_DTYPE_FP32 || dtype == TERN_ISA_DTYPE_BF16 || dtype == TERN_ISA_DTYPE_FP16;
+    return dtype == TERN_ISA_DTYPE_FP32 || dtype == TERN_ISA_DTYPE_BF16 ||
+           dtype == TERN_ISA_DTYPE_FP16;
 }
 
 int32_t float_to_int32(float v) {
