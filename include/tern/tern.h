@@ -196,7 +196,10 @@ typedef struct tern_queue_desc {
 TERN_API tern_status tern_queue_create(tern_context context, const tern_queue_desc* desc,
                                        tern_queue* queue);
 /* Waits for the queue's submitted work to finish (successfully or not),
- * then releases it. Pending event callbacks still run. */
+ * and for the event callbacks armed on that work to return, then releases
+ * it: the runtime keeps nothing of it, so if it was the last handle left
+ * of its context (tensors, events, programs included), the context's file
+ * is closed when this returns. */
 TERN_API tern_status tern_queue_destroy(tern_queue queue);
 /* Waits until everything submitted so far completed, host-side parts of
  * tern_read_async included. timeout_ns < 0: no limit; 0: poll.

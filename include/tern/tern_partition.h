@@ -189,9 +189,10 @@ TERN_API tern_status tern_partition_create(tern_device device,
 
 /* Removes every partition of the PF `device`: refuses with
  * TERN_ERROR_BUSY, changing nothing, while any VF is held (the message
- * names the holders; tern_partition_get_holders lists them all; files of
- * this process that the runtime is still closing after their last handle
- * was released are waited for, up to 2 s within timeout_ns), then
+ * names the holders; tern_partition_get_holders lists them all; a context
+ * of this process holds its VF until the handles of it and of all its
+ * queues, tensors, events and programs are destroyed and no event
+ * callback armed on it is pending), then
  * disables the VFs (SR-IOV: sriov_numvfs = 0), clears the table, reads it
  * back, and waits at most timeout_ns (< 0: no limit) for the VF devices to
  * go away before rescanning the devices. A PF without partitions: TERN_OK,

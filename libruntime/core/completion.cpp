@@ -26,6 +26,8 @@ struct Completion::State {
     bool waiting = false;  // in TIMELINE_WAIT
     std::vector<CallbackItem> items;
     std::vector<Ref<Queue>> watched;
+    std::vector<Queue*> closing;  // release_queue() requests
+    std::condition_variable closed_cv;
     File* file;
     int numa_node;
     uint32_t wake_syncobj = 0;
@@ -116,6 +118,25 @@ void run(std::shared_ptr<Completion::State> st) {
             lk.unlock();
             run_callbacks(ready);
             lk.lock();
+            continue;
+        }
+        // Queues being closed: their due callbacks have just run; let go
+        // of the watch unless copy-outs are pending still.
+        if (!st->closing.empty()) {
+            for (Queue* q : st->closing) {
+                auto it = std::find_if(st->watched.begin(), st->watched.end(),
+                                       [q](const Ref<Queue>& w) { return w.get() == q; });
+                if (it == st->watched.end() || q->oldest_copy_out() != 0)
+                    continue;
+                q->watched.store(false);
+                drop.push_back(std::move(*it));
+                st->watched.erase(it);
+            }
+            lk.unlock();
+            drop.clear();
+            lk.lock();
+            st->closing.clear();
+            st->closed_cv.notify_all();
             continue;
         }
         qs.clear();
@@ -272,6 +293,17 @@ void Completion::add(CallbackItem item) {
     std::lock_guard lk(st_->mu);
     st_->items.push_back(std::move(item));
     wake_locked(st_.get());
+}
+
+void Completion::release_queue(Queue* queue) {
+    if (std::this_thread::get_id() == thread_.get_id())
+        return;
+    std::unique_lock lk(st_->mu);
+    st_->closing.push_back(queue);
+    wake_locked(st_.get());
+    st_->closed_cv.wait(lk, [&] {
+        return std::find(st_->closing.begin(), st_->closing.end(), queue) == st_->closing.end();
+    });
 }
 
 void Completion::watch(Queue* queue) {

@@ -39,6 +39,14 @@ public:
     void add(CallbackItem item);
     // `queue` has staged copy-outs pending.
     void watch(Queue* queue);
+    // The user is closing `queue`, whose submitted work is done: runs the
+    // callbacks due on it and drops the thread's watch on it before
+    // returning, so that the caller's release is the queue's last
+    // reference and the queue, and with it perhaps the context and its
+    // file, goes synchronously. Callbacks on points not reached (a failed
+    // queue) keep their references. A no-op on the thread itself (a
+    // callback closing a queue).
+    void release_queue(Queue* queue);
 
     struct State;
 

@@ -34,6 +34,10 @@ public:
 
     // Started on first use.
     Completion& completion();
+    // The thread if it was started, else nullptr.
+    Completion* started_completion() const {
+        return completion_ptr_.load(std::memory_order_acquire);
+    }
 
     // A handle in this file for the timeline syncobj of `src`, a queue of
     // another context (SYNCOBJ_HANDLE_TO_FD + FD_TO_HANDLE, cached).

@@ -26,8 +26,6 @@
 #include <cstring>
 #include <thread>
 
-#include <unistd.h>
-
 namespace tern::rt {
 
 static_assert(TERN_MAX_PARTITIONS == DRM_TERN_MAX_PARTITIONS);
@@ -41,10 +39,6 @@ using VfNodes = std::vector<std::optional<NodeInfo>>;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kPollPeriod = std::chrono::milliseconds(20);
-// How long destroy waits for files of this process that the runtime's own
-// threads are closing, and how often it looks.
-constexpr auto kOwnCloseGrace = std::chrono::seconds(2);
-constexpr auto kOwnClosePoll = std::chrono::milliseconds(2);
 
 // A PF that can be partitioned, with a control file of our own.
 struct Pf {
@@ -293,12 +287,6 @@ Clock::time_point deadline_of(int64_t timeout_ns) {
                           : Clock::now() + std::chrono::nanoseconds(timeout_ns);
 }
 
-bool only_this_process(const partition::Holders& h) {
-    const int self = int(getpid());
-    return std::all_of(h.list.begin(), h.list.end(),
-                       [&](const tern_partition_holder& x) { return x.pid == self; });
-}
-
 // Create step 5: VF devices up and as asked, within the timeout; with
 // `wait` false only the VFs already there are checked (the others are
 // left without a device). TERN_ERROR_TIMEOUT leaves `*vfs` partial; other
@@ -545,15 +533,8 @@ TERN_API tern_status tern_partition_destroy(tern_device device, int64_t timeout_
         return TERN_OK;
     Backend& backend = *rt->backend;
     const VfNodes vfs = partition::find_vf_nodes(backend, *pf.dev, entries, backend.enumerate());
-    partition::Holders h = partition::find_holders(backend, *pf.dev, vfs, pf.table.enabled_vfs);
-    // Files of this process may be closing still: a context whose handles
-    // are all released goes when its completion thread drops the last
-    // reference, a moment after the caller's release returned.
-    const auto settle = std::min(deadline_of(timeout_ns), Clock::now() + kOwnCloseGrace);
-    while (!h.list.empty() && only_this_process(h) && Clock::now() < settle) {
-        std::this_thread::sleep_for(kOwnClosePoll);
-        h = partition::find_holders(backend, *pf.dev, vfs, pf.table.enabled_vfs);
-    }
+    const partition::Holders h =
+        partition::find_holders(backend, *pf.dev, vfs, pf.table.enabled_vfs);
     if (!h.list.empty())
         return fail(TERN_ERROR_BUSY, "{}: partitions in use, nothing changed; held: {}", path,
                     partition::describe_holders(h, 110));

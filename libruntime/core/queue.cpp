@@ -107,6 +107,8 @@ tern_status Queue::init(tern_priority priority) {
 
 void Queue::on_close() {
     (void)synchronize(-1);
+    if (Completion* c = internal_ ? nullptr : ctx_->started_completion())
+        c->release_queue(this);
 }
 
 // ---- submission -------------------------------------------------------

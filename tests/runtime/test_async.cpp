@@ -297,6 +297,30 @@ TEST_F(RtEventTest, CallbackOnPassedEventRunsOnce) {
     EXPECT_EQ(TERN_OK, log.status);
 }
 
+// tern_queue_destroy returns after the callbacks armed on its work (the
+// runtime keeps nothing of the queue afterwards), also when the event's
+// handle went first and the queue's last job was a staged read.
+TEST_F(RtEventTest, QueueDestroyReturnsAfterItsCallbacks) {
+    Queue q;
+    const tern_queue_desc qd = queue_desc();
+    TERN_ASSERT_OK(tern_queue_create(ctx_.get(), &qd, q.out()));
+    Tensor t(bytes_tensor(4096));
+    ASSERT_TRUE(t);
+    const auto data = pattern(4096, 21);
+    TERN_ASSERT_OK(tern_tensor_write(t.get(), 0, data.data(), data.size()));
+    std::vector<uint8_t> out(data.size());
+    TERN_ASSERT_OK(tern_read_async(q.get(), out.data(), t.get(), 0, out.size()));
+    Event ev;
+    TERN_ASSERT_OK(tern_event_create(ctx_.get(), ev.out()));
+    TERN_ASSERT_OK(tern_event_record(ev.get(), q.get()));
+    SlowCallback cb;
+    TERN_ASSERT_OK(tern_event_set_callback(ev.get(), &SlowCallback::fn, &cb));
+    ev.reset();
+    q.reset();
+    EXPECT_TRUE(cb.returned.load()) << "tern_queue_destroy returned before the callback";
+    EXPECT_EQ(data, out);
+}
+
 // Queue B waits on queue A's event: B's read returns what A wrote, although
 // A was busy for a long time before writing it.
 TEST_F(RtEventTest, QueueWaitEventOrdersWorkAcrossQueues) {

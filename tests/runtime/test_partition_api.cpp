@@ -401,6 +401,37 @@ TEST_F(DestroyTest, RefusedWhileHeldNamingHolders) {
     EXPECT_EQ(2u, device_count());
 }
 
+// A context whose handles are all gone holds its VF no longer, at once:
+// the runtime's own thread lets go before the last tern_queue_destroy
+// returns, even with a callback and a staged read on the queue's work.
+TEST_F(DestroyTest, ReleasedContextHoldsNothing) {
+    const std::vector<tern_partition> parts = create(equal_request(2));
+    Device vf;
+    TERN_ASSERT_OK(tern_device_open(parts[0].device_index, vf.out()));
+    Context ctx;
+    TERN_ASSERT_OK(tern_context_create(vf.get(), ctx.out()));
+    Queue q;
+    TERN_ASSERT_OK(tern_queue_create(ctx.get(), nullptr, q.out()));
+    const tern_tensor_desc d = tensor_desc(TERN_DTYPE_INT32, {1024});
+    Tensor t;
+    TERN_ASSERT_OK(tern_tensor_create(ctx.get(), &d, t.out()));
+    std::vector<uint8_t> out(4096);
+    TERN_ASSERT_OK(tern_read_async(q.get(), out.data(), t.get(), 0, out.size()));
+    Event ev;
+    TERN_ASSERT_OK(tern_event_create(ctx.get(), ev.out()));
+    TERN_ASSERT_OK(tern_event_record(ev.get(), q.get()));
+    SlowCallback cb;
+    TERN_ASSERT_OK(tern_event_set_callback(ev.get(), &SlowCallback::fn, &cb));
+
+    ev.reset();
+    t.reset();
+    ctx.reset();
+    vf.reset();
+    q.reset();
+    EXPECT_TRUE(holders().empty());
+    TERN_EXPECT_OK(tern_partition_destroy(pf_.get(), 10 * kSecond));
+}
+
 TEST_F(DestroyTest, WithoutPartitionsDoesNothing) {
     TERN_EXPECT_OK(tern_partition_destroy(pf_.get(), 0));
     EXPECT_EQ(2u, device_count());

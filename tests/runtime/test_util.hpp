@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -146,6 +148,19 @@ inline const char* memory_name(tern_memory m) {
 inline void default_to_mock() {
     setenv("TERN_BACKEND", "mock", 0);
 }
+
+// An event callback that takes a while to return, then records that it
+// did: a caller that should wait for it cannot get ahead by luck.
+struct SlowCallback {
+    std::chrono::milliseconds delay{100};
+    std::atomic<bool> returned{false};
+
+    static void fn(tern_event, tern_status, void* self) {
+        auto* cb = static_cast<SlowCallback*>(self);
+        std::this_thread::sleep_for(cb->delay);
+        cb->returned.store(true);
+    }
+};
 
 // One initialised runtime, device 0, a context and a queue.
 class RuntimeTest : public ::testing::Test {
