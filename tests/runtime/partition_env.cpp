@@ -8,7 +8,7 @@ namespace {
 const bool kMockSelected = [] {
     return setenv("TERN_BACKEND", "mock", 0) == 0 && setenv("TERN_MOCK_DEVICES", "2", 0) == 0 &&
            setenv("TERN_MOCK_MEMORY", "64M", 0) == 0 && setenv("TERN_MOCK_CORES", "8", 0) == 0 &&
-           setenv("TERN_MOCK_JOB_TIMEOUT_MS", "300", 0) == 0;
+           setenv("TERN_MOCK_JOB_TIMEOUT_MS", "1000", 0) == 0;
 }();
 
 }  // namespace
