@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "conformance.hpp"
 
@@ -64,13 +65,34 @@ TEST_F(FaultTest, UnmappedDmaFaultsOnlyItsContext) {
     Dev& d = dev();
     BoRef host = d.bo(8192, DRM_TERN_BO_HOST);
     BoRef dv = d.bo(8192, DRM_TERN_BO_DEVICE);
-    CtxRef c = d.ctx();
     CtxRef same_file = d.ctx();
-    const uint64_t ok = d.submit(c, {dma(host.va, dv.va, 8192)});
     // Past the end of the host BO: its guard page is not mapped.
     const uint64_t bad_va = host.va + 8192;
-    const uint64_t seq = d.submit(c, {nop(), dma(bad_va - 100, dv.va, 200), nop()});
-    const uint64_t later = d.submit(c, {nop()});
+    // The job after the faulting one must be submitted before the fault is
+    // handled (SUBMIT then rightly says ECANCELED): the first job, 16
+    // copies of 4 MiB, keeps the queue busy meanwhile, and a try whose
+    // fault was handled first all the same is repeated on a new context.
+    constexpr uint64_t kBusy = 4ull << 20;
+    const BoRef a = d.bo(kBusy, DRM_TERN_BO_HOST);
+    const BoRef b = d.bo(kBusy, DRM_TERN_BO_HOST);
+    std::vector<drm_tern_cmd> busy;
+    for (int i = 0; i < 16; ++i) {
+        busy.push_back(i % 2 ? dma(b.va, a.va, kBusy) : dma(a.va, b.va, kBusy));
+    }
+    CtxRef c;
+    uint64_t ok = 0, seq = 0, later = 0;
+    for (int tries = 0; tries < 5 && later == 0; ++tries) {
+        c = d.ctx();
+        ok = d.submit(c, busy);
+        seq = d.submit(c, {nop(), dma(bad_va - 100, dv.va, 200), nop()});
+        if (const int r = d.try_submit(c, {nop()}, {}, &later); r != 0) {
+            ASSERT_EQ(r, -ECANCELED);
+            later = 0;
+            ASSERT_EQ(d.wait(c.syncobj, seq), 0);
+            d.destroy(c);
+        }
+    }
+    ASSERT_NE(later, 0u) << "the fault was handled before the next SUBMIT in every try";
     ASSERT_EQ(d.wait(c.syncobj, later), 0);  // every later point signals too
     const drm_tern_ctx_query q = d.query(c);
     EXPECT_EQ(q.state, DRM_TERN_CTX_STATE_FAULTED);
