@@ -111,6 +111,18 @@ tern_status check_array(T* array, uint32_t capacity, const char* what, uint32_t*
     return TERN_OK;
 }
 
+// The arguments of a listing call (a count and the caller's array), then
+// the PF opened.
+template <class T>
+tern_status open_for_listing(tern_device device, T* array, uint32_t capacity, const char* what,
+                             const uint32_t* count, uint32_t* stride, Pf* pf) {
+    if (count == nullptr)
+        return fail(TERN_ERROR_INVALID_ARGUMENT, "count is NULL");
+    if (tern_status s = check_array(array, capacity, what, stride); s != TERN_OK)
+        return s;
+    return open_pf(device, pf);
+}
+
 template <class T>
 T* element(T* array, uint32_t stride, uint32_t i) {
     return reinterpret_cast<T*>(reinterpret_cast<char*>(array) + size_t(i) * stride);
@@ -339,13 +351,11 @@ TERN_API tern_status tern_partition_get_profiles(tern_device device, uint64_t pf
                                                  uint32_t capacity, uint32_t* count) {
     TERN_API_ENTRY();
     TERN_REQUIRE_INIT();
-    if (count == nullptr)
-        return fail(TERN_ERROR_INVALID_ARGUMENT, "count is NULL");
     uint32_t stride = 0;
-    if (tern_status s = check_array(profiles, capacity, "profiles", &stride); s != TERN_OK)
-        return s;
     Pf pf;
-    if (tern_status s = open_pf(device, &pf); s != TERN_OK)
+    if (tern_status s =
+            open_for_listing(device, profiles, capacity, "profiles", count, &stride, &pf);
+        s != TERN_OK)
         return s;
     PfResources res;
     if (tern_status s = pf_resources(pf, &res); s != TERN_OK)
@@ -599,13 +609,10 @@ TERN_API tern_status tern_partition_get_holders(tern_device device, tern_partiti
                                                 uint32_t* uninspected) {
     TERN_API_ENTRY();
     TERN_REQUIRE_INIT();
-    if (count == nullptr)
-        return fail(TERN_ERROR_INVALID_ARGUMENT, "count is NULL");
     uint32_t stride = 0;
-    if (tern_status s = check_array(holders, capacity, "holders", &stride); s != TERN_OK)
-        return s;
     Pf pf;
-    if (tern_status s = open_pf(device, &pf); s != TERN_OK)
+    if (tern_status s = open_for_listing(device, holders, capacity, "holders", count, &stride, &pf);
+        s != TERN_OK)
         return s;
     Backend& backend = *runtime()->backend;
     const auto entries = partition::entries_of(pf.table);
