@@ -9,7 +9,8 @@
 # identity, telemetry numbers in plausible ranges, the driver version,
 # and a process holding BOs on the first device listed with its memory. The summary table names both
 # devices; -d selects by PCI address and node; a bad -d gets the
-# documented exit code.
+# documented exit code. tern-smi reset resets the second device: one more
+# reset counted, ready and healthy after, and jobs run on it again.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/vm/guest/lib.sh
@@ -81,6 +82,9 @@ if [[ ${fns[1]} == 0000:* ]]; then
 	short=${fns[1]#0000:}
 	smi by_short 0 list --json -d "$short"
 fi
+# A function reset of the second device (the holder is on the first).
+smi reset 0 reset --json -d "${fns[1]}"
+smi health_after 0 health --json -d "${fns[1]}"
 
 # The JSON checks; the arguments are what sysfs and the holder say.
 python3 - "$d" "$SCHEMA" "$TERN_REPO/include/tern/hw/tern_regs.h" "$holder" "${fns[0]}" "${fns[1]}" "${nodes[0]}" "${nodes[1]}" \
@@ -145,7 +149,8 @@ for name, command in [("summary", "summary"), ("list", "list"), ("info", "info")
                       ("telemetry", "telemetry"), ("health", "health"),
                       ("version", "version"), ("processes", "processes"),
                       ("by_pci", "list"), ("by_node", "telemetry"), ("by_two", "info"),
-                      ("bad_index", "error"), ("bad_value", "error")] + \
+                      ("bad_index", "error"), ("bad_value", "error"),
+                      ("reset", "reset"), ("health_after", "health")] + \
                      ([("by_short", "list")] if short else []):
     doc = load(name)
     if doc is None:
@@ -232,6 +237,22 @@ for x in h.get("devices", []):
                      "temperature": "pass", "throttling": "pass", "ecc": "pass"},
           f"health: {x.get('pci_address')} checks {checks}")
 
+r = docs.get("reset", {}).get("device") or {}
+check((r.get("pci_address"), r.get("node")) == (fn1, node1),
+      f"reset: device {r.get('pci_address')!r} {r.get('node')!r}, expected {fn1} {node1}")
+check(r.get("state_after") == "ready", f"reset: state_after {r.get('state_after')!r}")
+before = next((x.get("reset_count") for x in h.get("devices", []) if x.get("pci_address") == fn1), None)
+if check(isinstance(before, int), f"reset: no reset_count for {fn1} in health before"):
+    check(r.get("reset_count_before") == before and r.get("reset_count_after") == before + 1,
+          f"reset: reset count {r.get('reset_count_before')!r} -> {r.get('reset_count_after')!r}, "
+          f"health said {before} before")
+check(num(r.get("duration_ms")) and r["duration_ms"] > 0, f"reset: duration_ms {r.get('duration_ms')!r}")
+for x in devices("health_after", [1]):
+    check(x.get("status") == "healthy" and x.get("driver_state") == "ready",
+          f"health after reset: {x.get('status')!r}, {x.get('driver_state')!r}: {x.get('checks')}")
+    check(x.get("reset_count") == r.get("reset_count_after"),
+          f"health after reset: reset_count {x.get('reset_count')!r}, reset said {r.get('reset_count_after')!r}")
+
 v = docs.get("version", {})
 check(v.get("backend_error") is None, f"version: backend_error {v.get('backend_error')!r}")
 rt = v.get("runtime") or {}
@@ -295,4 +316,5 @@ kill -USR1 "$holder"
 wait "$holder" || die "holder exited with $?"
 holder=
 grep -q '^after: ok$' "$d/hold.out" || die "holder: $(cat "$d/hold.out")"
-echo "DETAIL: 13 JSON documents on 2 devices, holder pid listed, -d by PCI address/node, exit 3/2 on bad -d"
+"$PROBE" submit "${nodes[1]}" 5 || die "jobs on ${fns[1]} after its reset"
+echo "DETAIL: 15 JSON documents on 2 devices, holder pid listed, -d by PCI address/node, exit 3/2 on bad -d, reset of ${fns[1]}"
