@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// One-op device programs for tern-model-bench, encoded from the ISA
-// header directly so that the bench measures the loader and the model
-// layer, not the builder.
+// One-op device programs for tern-model-bench, encoded with the tests' ISA
+// encoder (tests/support) rather than the model builder, so that the bench
+// measures the loader and the model layer, not the builder.
 #pragma once
 
 #include <cstdint>

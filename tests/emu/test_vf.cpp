@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fixture.hpp"
+#include "isa_program.hpp"
 #include "tern/hw/tern_emu.h"
 #include "tern/hw/tern_isa.h"
 #include "tern/hw/tern_mmu.h"
@@ -44,36 +45,15 @@ const std::vector<Entry> kTwoWay = {
 constexpr uint64_t kBindingsAt = 512;
 
 uint32_t write_copy_program(uint8_t* at, uint64_t src_va, uint64_t dst_va, uint32_t count) {
-    tern_isa_header h{};
-    tern_isa_tensor t[2]{};
-    tern_isa_op op{};
-    h.magic = TERN_ISA_MAGIC;
-    h.version = TERN_ISA_VERSION;
-    h.num_tensors = 2;
-    h.num_ops = 1;
-    h.tensors_offset = sizeof(h);
-    h.ops_offset = sizeof(h) + sizeof(t);
-    h.size = h.ops_offset + sizeof(op);
-    for (uint16_t i = 0; i < 2; ++i) {
-        t[i].binding = i;
-        t[i].dtype = TERN_ISA_DTYPE_FP32;
-        t[i].rank = 1;
-        for (unsigned d = 0; d < TERN_ISA_MAX_RANK; ++d) {
-            t[i].shape[d] = d == 0 ? count : 1;
-        }
-        t[i].stride[0] = 1;
-    }
-    op.opcode = TERN_ISA_COPY;
-    op.dst = 1;
-    op.src[0] = 0;
-    op.src[1] = TERN_ISA_NONE;
-    op.src[2] = TERN_ISA_NONE;
-    std::memcpy(at, &h, sizeof(h));
-    std::memcpy(at + h.tensors_offset, t, sizeof(t));
-    std::memcpy(at + h.ops_offset, &op, sizeof(op));
+    tern::test::ProgramBuilder pb;
+    const uint16_t src = pb.tensor(0, TERN_ISA_DTYPE_FP32, {count});
+    const uint16_t dst = pb.tensor(1, TERN_ISA_DTYPE_FP32, {count});
+    pb.op(TERN_ISA_COPY, dst, {src});
+    const std::vector<uint8_t> image = pb.build();
+    std::memcpy(at, image.data(), image.size());
     const tern_isa_binding b[2] = {{src_va, uint64_t{count} * 4}, {dst_va, uint64_t{count} * 4}};
     std::memcpy(at + kBindingsAt, b, sizeof(b));
-    return h.size;
+    return static_cast<uint32_t>(image.size());
 }
 
 tern_desc make_exec(uint64_t program_va, uint32_t size) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "model_fixtures.hpp"
 
-#include "../runtime/isa_builder.hpp"
+#include "isa_program.hpp"
 
 #include <unistd.h>
 
@@ -16,7 +16,7 @@ using tern::model::Binding;
 using tern::model::BindingRole;
 using tern::model::DType;
 using tern::model::ModelImage;
-namespace isa = tern_test::isa;
+using tern::test::ProgramBuilder;
 
 namespace {
 
@@ -54,17 +54,17 @@ ModelImage affine_model(uint32_t n) {
         Binding{BindingRole::kInput, 0, bytes}, Binding{BindingRole::kWeights, 0, 2 * bytes},
         Binding{BindingRole::kScratch, 0, bytes}, Binding{BindingRole::kOutput, 0, bytes}};
     m.scratch_bytes = bytes;
-    isa::Program p0;
-    uint16_t x = p0.tensor(0, isa::kF32, {n});
-    uint16_t w = p0.tensor(1, isa::kF32, {n});
-    uint16_t t = p0.tensor(2, isa::kF32, {n});
-    p0.op(isa::kMul, t, {x, w});
-    isa::Program p1;
-    uint16_t t1 = p1.tensor(2, isa::kF32, {n});
-    uint16_t b = p1.tensor(1, isa::kF32, {n}, bytes);
-    uint16_t y = p1.tensor(3, isa::kF32, {n});
-    p1.op(isa::kAdd, y, {t1, b});
-    m.programs = {p0.image(), p1.image()};
+    ProgramBuilder p0;
+    uint16_t x = p0.tensor(0, TERN_ISA_DTYPE_FP32, {n});
+    uint16_t w = p0.tensor(1, TERN_ISA_DTYPE_FP32, {n});
+    uint16_t t = p0.tensor(2, TERN_ISA_DTYPE_FP32, {n});
+    p0.op(TERN_ISA_MUL, t, {x, w});
+    ProgramBuilder p1;
+    uint16_t t1 = p1.tensor(2, TERN_ISA_DTYPE_FP32, {n});
+    uint16_t b = p1.tensor(1, TERN_ISA_DTYPE_FP32, {n}, bytes);
+    uint16_t y = p1.tensor(3, TERN_ISA_DTYPE_FP32, {n});
+    p1.op(TERN_ISA_ADD, y, {t1, b});
+    m.programs = {p0.build(), p1.build()};
     std::vector<float> wv(n), bv(n);
     for (uint32_t i = 0; i < n; ++i) {
         wv[i] = affine_w(i);
@@ -93,13 +93,13 @@ ModelImage matmul_model(uint32_t m_, uint32_t k, uint32_t n) {
     m.bindings = {Binding{BindingRole::kInput, 0, uint64_t(m_) * k * 4},
                   Binding{BindingRole::kWeights, 0, w_bytes + uint64_t(n) * 4},
                   Binding{BindingRole::kOutput, 0, uint64_t(m_) * n * 4}};
-    isa::Program p;
-    uint16_t x = p.tensor(0, isa::kF32, {m_, k});
-    uint16_t w = p.tensor(1, isa::kF32, {k, n});
-    uint16_t bias = p.tensor(1, isa::kF32, {n}, w_bytes);
-    uint16_t y = p.tensor(2, isa::kF32, {m_, n});
-    p.op(isa::kMatmul, y, {x, w, bias});
-    m.programs = {p.image()};
+    ProgramBuilder p;
+    uint16_t x = p.tensor(0, TERN_ISA_DTYPE_FP32, {m_, k});
+    uint16_t w = p.tensor(1, TERN_ISA_DTYPE_FP32, {k, n});
+    uint16_t bias = p.tensor(1, TERN_ISA_DTYPE_FP32, {n}, w_bytes);
+    uint16_t y = p.tensor(2, TERN_ISA_DTYPE_FP32, {m_, n});
+    p.op(TERN_ISA_MATMUL, y, {x, w, bias});
+    m.programs = {p.build()};
     std::vector<float> wv(uint64_t(k) * n), bv(n);
     for (uint32_t i = 0; i < k; ++i)
         for (uint32_t j = 0; j < n; ++j)
@@ -133,11 +133,11 @@ ModelImage big_weights_model(uint64_t bytes) {
     m.outputs = {{"all", DType::kInt32, {words}}};
     m.bindings = {Binding{BindingRole::kWeights, 0, bytes},
                   Binding{BindingRole::kOutput, 0, bytes}};
-    isa::Program p;
-    uint16_t w = p.tensor(0, isa::kI32, {words});
-    uint16_t y = p.tensor(1, isa::kI32, {words});
-    p.op(isa::kCopy, y, {w});
-    m.programs = {p.image()};
+    ProgramBuilder p;
+    uint16_t w = p.tensor(0, TERN_ISA_DTYPE_INT32, {words});
+    uint16_t y = p.tensor(1, TERN_ISA_DTYPE_INT32, {words});
+    p.op(TERN_ISA_COPY, y, {w});
+    m.programs = {p.build()};
     m.weights.resize(bytes);
     // A cheap pattern in which every 8-byte word differs.
     for (uint64_t i = 0; i + 8 <= bytes; i += 8) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Small hand-made models for the model tests (programs built directly in
-// the device ISA with tests/runtime/isa_builder), and helpers to edit
+// the device ISA with tests/support/isa_program), and helpers to edit
 // model files the way a corrupt or hostile file would look.
 #pragma once
 

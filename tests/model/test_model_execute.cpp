@@ -3,14 +3,15 @@
 // events, concurrent runs of one model on two queues with different
 // buffers, batched runs, rejected arguments (with detail, nothing queued),
 // device-rejected programs, and the C++ API.
-#include "../runtime/isa_builder.hpp"
 #include "device_fixture.hpp"
+#include "isa_program.hpp"
 
 #include <thread>
 
 namespace {
 
 using namespace tern_test;
+using tern::test::ProgramBuilder;
 
 class ModelExecute : public ModelDeviceTest {
 protected:
@@ -231,11 +232,11 @@ TEST_F(ModelExecute, AProgramTheDeviceRejectsFailsOnlyItsQueue) {
     // A MUL with a parameter it does not use: valid for the file (ops are
     // the device's to check), rejected by the device before it runs.
     tern::model::ModelImage m = affine_model(kN);
-    isa::Program p;
-    uint16_t a = p.tensor(0, isa::kF32, {kN});
-    uint16_t t = p.tensor(2, isa::kF32, {kN});
-    p.op(isa::kMul, t, {a, a}, {7});
-    m.programs[0] = p.image();
+    ProgramBuilder p;
+    uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {kN});
+    uint16_t t = p.tensor(2, TERN_ISA_DTYPE_FP32, {kN});
+    p.op(TERN_ISA_MUL, t, {a, a}, {7});
+    m.programs[0] = p.build();
     tern_model h = load(m);
     tern::Tensor x = make({kN}), y = make({kN});
     tern_tensor in = x.handle(), out = y.handle();

@@ -3,7 +3,7 @@
 // writer and the parser, and every rule of docs/model-format.md broken on
 // purpose by a crafted file (each edit resealed, so that it reaches the
 // rule it targets rather than a checksum).
-#include "../runtime/isa_builder.hpp"
+#include "isa_program.hpp"
 #include "model_fixtures.hpp"
 
 #include <gtest/gtest.h>
@@ -139,17 +139,17 @@ TEST(ModelFile, ModelWithoutWeightsHasNoWeightsSection) {
     // The weights slot would then reach past the (empty) weights.
     EXPECT_THROW((void)tern::model::serialize(m), FormatError);
     // y = x + x: no weights, no scratch.
-    tern_test::isa::Program p;
-    uint16_t x = p.tensor(0, tern_test::isa::kF32, {8});
-    uint16_t y = p.tensor(1, tern_test::isa::kF32, {8});
-    p.op(tern_test::isa::kAdd, y, {x, x});
+    tern::test::ProgramBuilder p;
+    uint16_t x = p.tensor(0, TERN_ISA_DTYPE_FP32, {8});
+    uint16_t y = p.tensor(1, TERN_ISA_DTYPE_FP32, {8});
+    p.op(TERN_ISA_ADD, y, {x, x});
     ModelImage d;
     d.name = "double";
     d.inputs = {{"x", tern::model::DType::kFp32, {8}}};
     d.outputs = {{"y", tern::model::DType::kFp32, {8}}};
     d.bindings = {{tern::model::BindingRole::kInput, 0, 32},
                   {tern::model::BindingRole::kOutput, 0, 32}};
-    d.programs = {p.image()};
+    d.programs = {p.build()};
     std::vector<uint8_t> f = tern::model::serialize(d);
     EXPECT_EQ(peek<uint32_t>(f, 48), 2u);
     EXPECT_EQ(f.size(), 3u * 4096);

@@ -12,14 +12,14 @@
 #include <type_traits>
 #include <vector>
 
-#include "isa_builder.hpp"
+#include "isa_program.hpp"
 #include "tern/tern.hpp"
 #include "test_util.hpp"
 
 namespace tern_test {
 namespace {
 
-namespace isa = tern_test::isa;
+using tern::test::ProgramBuilder;
 
 static_assert(!std::is_copy_constructible_v<tern::Tensor>);
 static_assert(std::is_nothrow_move_constructible_v<tern::Tensor>);
@@ -116,12 +116,12 @@ TEST_F(RtCppApiTest, DeviceFaultThrowsWithDetail) {
     tern::Device dev(0);
     tern::Context ctx(dev);
     tern::Queue q(ctx);
-    isa::Program p;
-    const uint16_t table = p.tensor(0, isa::kF32, {2, 4});
-    const uint16_t idx = p.tensor(1, isa::kI32, {2});
-    const uint16_t out = p.tensor(2, isa::kF32, {2, 4});
-    p.op(isa::kGather, out, {table, idx});
-    const auto img = p.image();
+    ProgramBuilder p;
+    const uint16_t table = p.tensor(0, TERN_ISA_DTYPE_FP32, {2, 4});
+    const uint16_t idx = p.tensor(1, TERN_ISA_DTYPE_INT32, {2});
+    const uint16_t out = p.tensor(2, TERN_ISA_DTYPE_FP32, {2, 4});
+    p.op(TERN_ISA_GATHER, out, {table, idx});
+    const auto img = p.build();
     tern::Program prog(ctx, std::as_bytes(std::span(img)));
     tern::Tensor tt(ctx, tern::DType::f32, {2, 4}), ti(ctx, tern::DType::i32, {2}),
         to(ctx, tern::DType::f32, {2, 4});
@@ -208,11 +208,11 @@ TEST_F(RtCppApiTest, EventsAndProgram) {
     tern::Device dev(0);
     tern::Context ctx(dev);
     tern::Queue a(ctx), b(ctx);
-    isa::Program p;
-    const uint16_t x = p.tensor(0, isa::kF32, {8});
-    const uint16_t y = p.tensor(1, isa::kF32, {8});
-    p.op(isa::kRelu, y, {x});
-    const auto img = p.image();
+    ProgramBuilder p;
+    const uint16_t x = p.tensor(0, TERN_ISA_DTYPE_FP32, {8});
+    const uint16_t y = p.tensor(1, TERN_ISA_DTYPE_FP32, {8});
+    p.op(TERN_ISA_RELU, y, {x});
+    const auto img = p.build();
     tern::Program prog(ctx, std::as_bytes(std::span(img)));
     tern::Tensor tx(ctx, tern::DType::f32, {8}), ty(ctx, tern::DType::f32, {8});
     const std::array<float, 8> in = {-1, 2, -3, 4, -5, 6, -7, 8};

@@ -15,15 +15,15 @@
 
 #include "backend/backend.hpp"
 #include "drm/tern_accel.h"
-#include "isa_builder.hpp"
+#include "isa_program.hpp"
 #include "mock/mock_backend.hpp"
 #include "uapi_space.hpp"
 
 namespace tern_test {
 namespace {
 
-namespace isa = tern_test::isa;
 using tern::rt::Backend;
+using tern::test::ProgramBuilder;
 
 using Bo = UapiBo;
 using Space = UapiSpace;
@@ -69,11 +69,11 @@ TEST_F(RtUapiIsolationTest, ForeignVaFaultsAndCopiesNothing) {
     }
     std::memset(out.cpu, 0x00, kSize);
 
-    isa::Program p;
-    const uint16_t src = p.tensor(0, isa::kI32, {kSize / 4});
-    const uint16_t dst = p.tensor(1, isa::kI32, {kSize / 4});
-    p.op(isa::kCopy, dst, {src});
-    const auto img = p.image();
+    ProgramBuilder p;
+    const uint16_t src = p.tensor(0, TERN_ISA_DTYPE_INT32, {kSize / 4});
+    const uint16_t dst = p.tensor(1, TERN_ISA_DTYPE_INT32, {kSize / 4});
+    p.op(TERN_ISA_COPY, dst, {src});
+    const auto img = p.build();
     std::memcpy(prog_bo.cpu, img.data(), img.size());
     const uint64_t table[2][2] = {{secret.va, kSize}, {out.va, kSize}};
     std::memcpy(table_bo.cpu, table, sizeof(table));

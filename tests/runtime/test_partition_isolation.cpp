@@ -15,13 +15,13 @@
 #include <cstring>
 #include <vector>
 
-#include "isa_builder.hpp"
+#include "isa_program.hpp"
 #include "partition_test_util.hpp"
 
 namespace tern_test {
 namespace {
 
-namespace isa = tern_test::isa;
+using tern::test::ProgramBuilder;
 using IsolationTest = PartitionTest;
 
 constexpr uint32_t kQerrProgram = 4;   // TERN_QERR_PROGRAM, hw-spec 5.7
@@ -80,11 +80,11 @@ bool all_zero(const std::vector<uint8_t>& v) {
 // Copies n int32 from binding 0 to binding 1, reading binding 0 at
 // `src_offset` bytes.
 std::vector<uint8_t> copy_image(uint32_t n, uint64_t src_offset = 0) {
-    isa::Program p;
-    const uint16_t src = p.tensor(0, isa::kI32, {n}, src_offset);
-    const uint16_t dst = p.tensor(1, isa::kI32, {n});
-    p.op(isa::kCopy, dst, {src});
-    return p.image();
+    ProgramBuilder p;
+    const uint16_t src = p.tensor(0, TERN_ISA_DTYPE_INT32, {n}, src_offset);
+    const uint16_t dst = p.tensor(1, TERN_ISA_DTYPE_INT32, {n});
+    p.op(TERN_ISA_COPY, dst, {src});
+    return p.build();
 }
 
 tern_launch_desc launch_desc(uint32_t core_mask) {
@@ -254,12 +254,12 @@ TEST_F(IsolationTest, FaultInOneVfIsContained) {
     Tensor ba(b.tensor(kBytes)), bb(b.tensor(kBytes));
     Tensor pa(pf.tensor(kBytes)), pb(pf.tensor(kBytes));
 
-    isa::Program gp;
-    const uint16_t table = gp.tensor(0, isa::kF32, {4, 8});
-    const uint16_t idx = gp.tensor(1, isa::kI32, {3});
-    const uint16_t out = gp.tensor(2, isa::kF32, {3, 8});
-    gp.op(isa::kGather, out, {table, idx});
-    Program gather(a.program(gp.image()));
+    ProgramBuilder gp;
+    const uint16_t table = gp.tensor(0, TERN_ISA_DTYPE_FP32, {4, 8});
+    const uint16_t idx = gp.tensor(1, TERN_ISA_DTYPE_INT32, {3});
+    const uint16_t out = gp.tensor(2, TERN_ISA_DTYPE_FP32, {3, 8});
+    gp.op(TERN_ISA_GATHER, out, {table, idx});
+    Program gather(a.program(gp.build()));
     Tensor tt(a.tensor(4 * 8 * 4, TERN_DTYPE_FLOAT32)), ti(a.tensor(3 * 4)),
         to(a.tensor(3 * 8 * 4, TERN_DTYPE_FLOAT32));
     const int32_t bad[3] = {0, 9, 1};  // 9 >= 4 rows
@@ -305,14 +305,14 @@ TEST_F(IsolationTest, HungJobInOneVfDoesNotDisturbAnother) {
     constexpr uint32_t n = 256;
     constexpr uint64_t mat = uint64_t{n} * n * 4;
     auto matmuls = [&](uint32_t ops) {
-        isa::Program p;
-        const uint16_t x = p.tensor(0, isa::kF32, {n, n});
-        const uint16_t y = p.tensor(1, isa::kF32, {n, n});
-        const uint16_t z = p.tensor(2, isa::kF32, {n, n});
+        ProgramBuilder p;
+        const uint16_t x = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n});
+        const uint16_t y = p.tensor(1, TERN_ISA_DTYPE_FP32, {n, n});
+        const uint16_t z = p.tensor(2, TERN_ISA_DTYPE_FP32, {n, n});
         for (uint32_t i = 0; i < ops; ++i) {
-            p.op(isa::kMatmul, z, {x, y});
+            p.op(TERN_ISA_MATMUL, z, {x, y});
         }
-        return p.image();
+        return p.build();
     };
     Tensor x(a.tensor(mat, TERN_DTYPE_FLOAT32)), y(a.tensor(mat, TERN_DTYPE_FLOAT32)),
         z(a.tensor(mat, TERN_DTYPE_FLOAT32));

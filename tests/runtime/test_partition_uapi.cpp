@@ -18,16 +18,16 @@
 #include "backend/backend.hpp"
 #include "capability.hpp"
 #include "drm/tern_accel.h"
-#include "isa_builder.hpp"
+#include "isa_program.hpp"
 #include "mock/mock_backend.hpp"
 #include "uapi_space.hpp"
 
 namespace tern_test {
 namespace {
 
-namespace isa = tern_test::isa;
 using tern::rt::Backend;
 using tern::rt::NodeInfo;
+using tern::test::ProgramBuilder;
 
 constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kVaBits = 48;
@@ -151,11 +151,11 @@ TEST_F(VfUapiIsolationTest, NoAddressOfVfBReadsItsData) {
         if (probe <= (1ull << kVaBits) - 4096) {
             const Bo prog = a.bo(4096, DRM_TERN_BO_HOST, 0);
             const Bo table = a.bo(4096, DRM_TERN_BO_HOST, 0);
-            isa::Program p;
-            const uint16_t src = p.tensor(0, isa::kI32, {64});
-            const uint16_t dst = p.tensor(1, isa::kI32, {64});
-            p.op(isa::kCopy, dst, {src});
-            const auto img = p.image();
+            ProgramBuilder p;
+            const uint16_t src = p.tensor(0, TERN_ISA_DTYPE_INT32, {64});
+            const uint16_t dst = p.tensor(1, TERN_ISA_DTYPE_INT32, {64});
+            p.op(TERN_ISA_COPY, dst, {src});
+            const auto img = p.build();
             std::memcpy(prog.cpu, img.data(), img.size());
             const uint64_t bindings[2][2] = {{probe, 256}, {out.va + 8192, 256}};
             std::memcpy(table.cpu, bindings, sizeof(bindings));

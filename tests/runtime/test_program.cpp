@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "busy.hpp"
-#include "isa_builder.hpp"
+#include "isa_program.hpp"
 #include "test_util.hpp"
 
 namespace tern_test {
 namespace {
 
 using namespace std::chrono_literals;
-namespace isa = tern_test::isa;
+using tern::test::ProgramBuilder;
 
 constexpr uint32_t kQerrProgram = 4;  // TERN_QERR_PROGRAM, docs/hw-spec.md 5.7
 constexpr uint32_t kQerrIndex = 10;   // TERN_QERR_INDEX
@@ -35,14 +35,14 @@ std::vector<float> random_floats(size_t n, uint32_t seed) {
 
 // OUT[M,N] = A[M,K] x B[K,N], then OUT += C[M,N] (op 1, aliasing OUT).
 std::vector<uint8_t> matmul_add_image(uint32_t m, uint32_t k, uint32_t n) {
-    isa::Program p;
-    const uint16_t a = p.tensor(0, isa::kF32, {m, k});
-    const uint16_t b = p.tensor(1, isa::kF32, {k, n});
-    const uint16_t c = p.tensor(2, isa::kF32, {m, n});
-    const uint16_t out = p.tensor(3, isa::kF32, {m, n});
-    p.op(isa::kMatmul, out, {a, b});
-    p.op(isa::kAdd, out, {out, c});
-    return p.image();
+    ProgramBuilder p;
+    const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {m, k});
+    const uint16_t b = p.tensor(1, TERN_ISA_DTYPE_FP32, {k, n});
+    const uint16_t c = p.tensor(2, TERN_ISA_DTYPE_FP32, {m, n});
+    const uint16_t out = p.tensor(3, TERN_ISA_DTYPE_FP32, {m, n});
+    p.op(TERN_ISA_MATMUL, out, {a, b});
+    p.op(TERN_ISA_ADD, out, {out, c});
+    return p.build();
 }
 
 std::vector<float> matmul_add_reference(const std::vector<float>& a, const std::vector<float>& b,
@@ -207,12 +207,12 @@ TEST_F(RtProgramTest, LaunchRejectsBadArguments) {
 // A program the device rejects (op 1 adds tensors whose shapes do not
 // broadcast) fails its queue with TERN_ERROR_INVALID_PROGRAM naming op 1.
 TEST_F(RtProgramTest, DeviceRejectedProgramNamesTheOp) {
-    isa::Program p;
-    const uint16_t a = p.tensor(0, isa::kF32, {4, 4});
-    const uint16_t b = p.tensor(1, isa::kF32, {4, 3});
-    p.op(isa::kRelu, a, {a});
-    p.op(isa::kAdd, a, {a, b});
-    Program prog(load(ctx_.get(), p.image()));
+    ProgramBuilder p;
+    const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {4, 4});
+    const uint16_t b = p.tensor(1, TERN_ISA_DTYPE_FP32, {4, 3});
+    p.op(TERN_ISA_RELU, a, {a});
+    p.op(TERN_ISA_ADD, a, {a, b});
+    Program prog(load(ctx_.get(), p.build()));
     Tensor ta(floats(ctx_.get(), {4, 4}, {})), tb(floats(ctx_.get(), {4, 3}, {}));
     const tern_tensor bind[] = {ta.get(), tb.get()};
     const tern_launch_desc d = launch_desc();
@@ -231,13 +231,13 @@ TEST_F(RtProgramTest, DeviceRejectedProgramNamesTheOp) {
 // the runtime cannot foresee. Only the faulting queue fails; another queue of
 // the same context and a queue of another context keep completing work.
 TEST_F(RtProgramTest, FaultingProgramFailsOnlyItsQueue) {
-    isa::Program p;
-    const uint16_t table = p.tensor(0, isa::kF32, {4, 8});
-    const uint16_t idx = p.tensor(1, isa::kI32, {3});
-    const uint16_t out = p.tensor(2, isa::kF32, {3, 8});
-    p.op(isa::kFill, out, {}, {isa::f32_bits(1.0f)});
-    p.op(isa::kGather, out, {table, idx});
-    Program prog(load(ctx_.get(), p.image()));
+    ProgramBuilder p;
+    const uint16_t table = p.tensor(0, TERN_ISA_DTYPE_FP32, {4, 8});
+    const uint16_t idx = p.tensor(1, TERN_ISA_DTYPE_INT32, {3});
+    const uint16_t out = p.tensor(2, TERN_ISA_DTYPE_FP32, {3, 8});
+    p.op(TERN_ISA_FILL, out, {}, {tern::test::f32_bits(1.0f)});
+    p.op(TERN_ISA_GATHER, out, {table, idx});
+    Program prog(load(ctx_.get(), p.build()));
     Tensor tt(floats(ctx_.get(), {4, 8}, random_floats(32, 7)));
     Tensor ti(make(ctx_.get(), TERN_DTYPE_INT32, {3}));
     const int32_t bad_idx[3] = {0, 9, 1};  // 9 >= 4 rows
@@ -351,12 +351,12 @@ TEST_F(RtProgramTest, FaultingProgramFailsOnlyItsQueue) {
 // tern.h: if the event's job fails, work that waits on it fails too, in
 // the same context and in another one; nothing after it runs.
 TEST_F(RtProgramTest, FailurePropagatesToWaitingQueues) {
-    isa::Program p;
-    const uint16_t table = p.tensor(0, isa::kF32, {2, 4});
-    const uint16_t idx = p.tensor(1, isa::kI32, {1});
-    const uint16_t out = p.tensor(2, isa::kF32, {1, 4});
-    p.op(isa::kGather, out, {table, idx});
-    Program prog(load(ctx_.get(), p.image()));
+    ProgramBuilder p;
+    const uint16_t table = p.tensor(0, TERN_ISA_DTYPE_FP32, {2, 4});
+    const uint16_t idx = p.tensor(1, TERN_ISA_DTYPE_INT32, {1});
+    const uint16_t out = p.tensor(2, TERN_ISA_DTYPE_FP32, {1, 4});
+    p.op(TERN_ISA_GATHER, out, {table, idx});
+    Program prog(load(ctx_.get(), p.build()));
     Tensor tt(floats(ctx_.get(), {2, 4}, {})), ti(make(ctx_.get(), TERN_DTYPE_INT32, {1})),
         to(floats(ctx_.get(), {1, 4}, {}));
     const int32_t bad = 7;
@@ -414,11 +414,11 @@ TEST_F(RtProgramTest, ContextsCannotReachEachOthersTensors) {
     const uint64_t va_b = tensor_info(tb.get()).device_address;
     RecordProperty("same_va", va_a == va_b ? "yes" : "no");
 
-    isa::Program p;
-    const uint16_t src = p.tensor(0, isa::kF32, {64});
-    const uint16_t dst = p.tensor(1, isa::kF32, {64});
-    p.op(isa::kCopy, dst, {src});
-    Program prog(load(other.get(), p.image()));
+    ProgramBuilder p;
+    const uint16_t src = p.tensor(0, TERN_ISA_DTYPE_FP32, {64});
+    const uint16_t dst = p.tensor(1, TERN_ISA_DTYPE_FP32, {64});
+    p.op(TERN_ISA_COPY, dst, {src});
+    Program prog(load(other.get(), p.build()));
     const tern_launch_desc d = launch_desc();
 
     const tern_tensor steal[] = {ta.get(), outb.get()};

@@ -182,9 +182,9 @@ TEST(ComputeMatmul, StridedViews) {
         // A [4,6] given as a transposed view of a [6,4] buffer; B [6,3] as
         // every other row of a [12,3] buffer; dst a [4,3] block of a [6,8] matrix.
         const uint16_t abuf = p.tensor(dt, {6, 4});
-        const uint16_t a = p.tensor(dt, {4, 6}, {1, 4}, p.tensors[abuf].binding);
+        const uint16_t a = p.tensor(dt, {4, 6}, {1, 4}, p.tensor_at(abuf).binding);
         const uint16_t bbuf = p.tensor(dt, {12, 3});
-        const uint16_t b = p.tensor(dt, {6, 3}, {6, 1}, p.tensors[bbuf].binding, 3);
+        const uint16_t b = p.tensor(dt, {6, 3}, {6, 1}, p.tensor_at(bbuf).binding, 3);
         const uint16_t dbuf = p.buffer(6 * 8 * esize(dt));
         const uint16_t d = p.tensor(dt, {4, 3}, {8, 1}, dbuf, 8 + 2);
         p.set(abuf, random_values(24, rng));

@@ -205,7 +205,7 @@ TEST(ComputeCopy, TransposedDestination) {
     ASSERT_TRUE(ok(p.run()));
     EXPECT_EQ(p.get(d), v);
     // Memory order is the transpose.
-    const uint16_t flat = p.tensor(TERN_ISA_DTYPE_FP16, {12}, {}, p.tensors[d].binding);
+    const uint16_t flat = p.tensor(TERN_ISA_DTYPE_FP16, {12}, {}, p.tensor_at(d).binding);
     std::vector<double> want;
     for (int j = 0; j < 4; ++j) {
         for (int i = 0; i < 3; ++i) {
@@ -436,7 +436,7 @@ TEST(ComputeGather, DestinationAliasesIndices) {
     Prog p(va);
     const uint16_t table = p.tensor(TERN_ISA_DTYPE_INT32, {4, 1});
     const uint16_t idx = p.tensor(TERN_ISA_DTYPE_INT32, {5});
-    const uint16_t d = p.tensor(TERN_ISA_DTYPE_INT32, {5, 1}, {}, p.tensors[idx].binding);
+    const uint16_t d = p.tensor(TERN_ISA_DTYPE_INT32, {5, 1}, {}, p.tensor_at(idx).binding);
     p.set(table, {10, 20, 30, 40});
     p.set(idx, {3, 0, 0, 2, 1});
     p.op(TERN_ISA_GATHER, d, {table, idx});

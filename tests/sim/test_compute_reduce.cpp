@@ -82,7 +82,7 @@ TEST(ComputeReduce, MaxPropagatesNanAndInPlace) {
     const uint16_t s = p.tensor(TERN_ISA_DTYPE_FP32, {2, 3});
     const uint16_t m = p.tensor(TERN_ISA_DTYPE_FP32, {2, 1});
     // In place: the sum lands on the first column of the source rows.
-    const uint16_t sum = p.tensor(TERN_ISA_DTYPE_FP32, {2, 1}, {3, 1}, p.tensors[s].binding);
+    const uint16_t sum = p.tensor(TERN_ISA_DTYPE_FP32, {2, 1}, {3, 1}, p.tensor_at(s).binding);
     p.set(s, {1, NAN, 3, -4, -5, -6});
     p.op(TERN_ISA_REDUCE_MAX, m, {s}, {1});
     p.op(TERN_ISA_REDUCE_SUM, sum, {s}, {1});

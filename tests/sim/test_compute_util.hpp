@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "compute/compute.hpp"
+#include "isa_program.hpp"
 #include "tern/hw/tern_isa.h"
 #include "tern/hw/tern_regs.h"
 
@@ -117,11 +118,8 @@ inline size_t esize(uint8_t dtype) {
     return dtype == TERN_ISA_DTYPE_BF16 || dtype == TERN_ISA_DTYPE_FP16 ? 2 : 4;
 }
 
-inline uint32_t f32_bits(float f) {
-    uint32_t b;
-    std::memcpy(&b, &f, 4);
-    return b;
-}
+using tern::test::f32_bits;
+
 inline float bits_f32(uint32_t b) {
     float f;
     std::memcpy(&f, &b, 4);
@@ -310,29 +308,22 @@ public:
         if (stride.empty()) {
             stride = dense_strides(shape);
         }
-        tern_isa_tensor t{};
-        t.dtype = dtype;
-        t.rank = uint8_t(shape.size());
-        t.offset = offset_elems * esize(dtype);
-        uint64_t span = 0;
-        for (size_t d = 0; d < 6; ++d) {
-            t.shape[d] = d < shape.size() ? shape[d] : 1;
-            t.stride[d] = d < shape.size() ? stride[d] : 0;
-            if (d < shape.size()) {
+        if (binding == kNone) {
+            uint64_t span = 0;
+            for (size_t d = 0; d < shape.size() && d < stride.size(); ++d) {
                 span += (uint64_t(shape[d]) - 1) * stride[d];
             }
-        }
-        if (binding == kNone) {
             binding = buffer((offset_elems + span + 1) * esize(dtype));
         }
-        t.binding = binding;
-        tensors.push_back(t);
-        return uint16_t(tensors.size() - 1);
+        return program_.tensor(binding, dtype, shape, offset_elems * esize(dtype), stride);
     }
+    tern_isa_tensor& tensor_at(size_t t) { return program_.tensor_at(t); }
+    const tern_isa_tensor& tensor_at(size_t t) const { return program_.tensor_at(t); }
+    size_t num_tensors() const { return program_.num_tensors(); }
 
     // Address of element idx (row-major flat index) of tensor t.
     uint64_t elem_va(uint16_t t, uint64_t flat) const {
-        const tern_isa_tensor& d = tensors[t];
+        const tern_isa_tensor& d = tensor_at(t);
         Shape s(d.shape, d.shape + d.rank);
         const auto idx = unravel(flat, s);
         uint64_t off = d.offset / esize(d.dtype);
@@ -343,8 +334,8 @@ public:
     }
     uint64_t count(uint16_t t) const {
         uint64_t n = 1;
-        for (int d = 0; d < tensors[t].rank; ++d) {
-            n *= tensors[t].shape[d];
+        for (int d = 0; d < tensor_at(t).rank; ++d) {
+            n *= tensor_at(t).shape[d];
         }
         return n;
     }
@@ -353,13 +344,13 @@ public:
     void set(uint16_t t, const std::vector<double>& v) {
         ASSERT_EQ(v.size(), count(t));
         for (uint64_t i = 0; i < v.size(); ++i) {
-            store_elem(tensors[t].dtype, va_.ptr(elem_va(t, i)), v[i]);
+            store_elem(tensor_at(t).dtype, va_.ptr(elem_va(t, i)), v[i]);
         }
     }
     std::vector<double> get(uint16_t t) const {
         std::vector<double> v(count(t));
         for (uint64_t i = 0; i < v.size(); ++i) {
-            v[i] = load_elem(tensors[t].dtype, va_.ptr(elem_va(t, i)));
+            v[i] = load_elem(tensor_at(t).dtype, va_.ptr(elem_va(t, i)));
         }
         return v;
     }
@@ -367,52 +358,20 @@ public:
     std::vector<double> stored(uint16_t t, const std::vector<double>& v) const {
         std::vector<double> q(v.size());
         for (size_t i = 0; i < v.size(); ++i) {
-            q[i] = quantize(tensors[t].dtype, v[i]);
+            q[i] = quantize(tensor_at(t).dtype, v[i]);
         }
         return q;
     }
 
+    // An op (tern::test::ProgramBuilder::op), returned for editing in place.
     tern_isa_op& op(uint16_t opcode, uint16_t dst, std::initializer_list<uint16_t> srcs = {},
                     std::initializer_list<uint32_t> params = {}, uint16_t flags = 0) {
-        tern_isa_op o{};
-        o.opcode = opcode;
-        o.flags = flags;
-        o.dst = dst;
-        o.src[0] = o.src[1] = o.src[2] = kNone;
-        size_t k = 0;
-        for (uint16_t s : srcs) {
-            o.src[k++] = s;
-        }
-        k = 0;
-        for (uint32_t p : params) {
-            o.param[k++] = p;
-        }
-        ops.push_back(o);
-        return ops.back();
+        return program_.op_at(program_.op(opcode, dst, srcs, params, flags));
     }
+    tern_isa_op& op_at(size_t i) { return program_.op_at(i); }
 
     // The image bytes: header, tensor table at 32, op list after it.
-    std::vector<uint8_t> image() const {
-        const size_t tbytes = tensors.size() * sizeof(tern_isa_tensor);
-        const size_t obytes = ops.size() * sizeof(tern_isa_op);
-        std::vector<uint8_t> img(sizeof(tern_isa_header) + tbytes + obytes);
-        tern_isa_header h{};
-        h.magic = TERN_ISA_MAGIC;
-        h.version = TERN_ISA_VERSION;
-        h.size = uint32_t(img.size());
-        h.num_tensors = uint32_t(tensors.size());
-        h.num_ops = uint32_t(ops.size());
-        h.tensors_offset = sizeof(tern_isa_header);
-        h.ops_offset = uint32_t(sizeof(tern_isa_header) + tbytes);
-        std::memcpy(img.data(), &h, sizeof(h));
-        if (tbytes > 0) {
-            std::memcpy(img.data() + h.tensors_offset, tensors.data(), tbytes);
-        }
-        if (obytes > 0) {
-            std::memcpy(img.data() + h.ops_offset, ops.data(), obytes);
-        }
-        return img;
-    }
+    std::vector<uint8_t> image() const { return program_.build(); }
 
     // Places the image and binding table in memory (reusing the space of
     // the previous run when it fits) and executes them.
@@ -435,13 +394,12 @@ public:
     ExecResult run() { return run_image(image(), uint32_t(bindings.size())); }
 
     std::vector<tern_isa_binding> bindings;
-    std::vector<tern_isa_tensor> tensors;
-    std::vector<tern_isa_op> ops;
     uint64_t last_program_va = 0;
     uint64_t last_bindings_va = 0;
 
 private:
     FlatVa& va_;
+    tern::test::ProgramBuilder program_;
     uint64_t program_cap_ = 0;
     uint64_t bindings_cap_ = 0;
 };

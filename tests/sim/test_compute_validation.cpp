@@ -126,57 +126,57 @@ TEST(ComputeValidation, Bindings) {
 
 TEST(ComputeValidation, TensorDescriptors) {
     const std::vector<std::pair<const char*, std::function<void(Base&)>>> cases = {
-        {"dtype 0", [](Base& b) { b.p.tensors[b.a].dtype = 0; }},
-        {"dtype 5", [](Base& b) { b.p.tensors[b.a].dtype = 5; }},
-        {"rank 0", [](Base& b) { b.p.tensors[b.marker].rank = 0; }},
-        {"rank 7", [](Base& b) { b.p.tensors[b.a].rank = 7; }},
-        {"rsvd0", [](Base& b) { b.p.tensors[b.a].rsvd0 = 1; }},
-        {"rsvd", [](Base& b) { b.p.tensors[b.a].rsvd = 1ULL << 63; }},
-        {"binding", [](Base& b) { b.p.tensors[b.a].binding = 4; }},
-        {"binding none", [](Base& b) { b.p.tensors[b.a].binding = kNone; }},
+        {"dtype 0", [](Base& b) { b.p.tensor_at(b.a).dtype = 0; }},
+        {"dtype 5", [](Base& b) { b.p.tensor_at(b.a).dtype = 5; }},
+        {"rank 0", [](Base& b) { b.p.tensor_at(b.marker).rank = 0; }},
+        {"rank 7", [](Base& b) { b.p.tensor_at(b.a).rank = 7; }},
+        {"rsvd0", [](Base& b) { b.p.tensor_at(b.a).rsvd0 = 1; }},
+        {"rsvd", [](Base& b) { b.p.tensor_at(b.a).rsvd = 1ULL << 63; }},
+        {"binding", [](Base& b) { b.p.tensor_at(b.a).binding = 4; }},
+        {"binding none", [](Base& b) { b.p.tensor_at(b.a).binding = kNone; }},
         {"offset unaligned fp32",
          [](Base& b) {
-             b.p.bindings[b.p.tensors[b.a].binding].size += 16;
-             b.p.tensors[b.a].offset = 2;
+             b.p.bindings[b.p.tensor_at(b.a).binding].size += 16;
+             b.p.tensor_at(b.a).offset = 2;
          }},
         {"offset unaligned bf16",
          [](Base& b) {
-             b.p.bindings[b.p.tensors[b.b].binding].size += 16;
-             b.p.tensors[b.b].offset = 1;
+             b.p.bindings[b.p.tensor_at(b.b).binding].size += 16;
+             b.p.tensor_at(b.b).offset = 1;
          }},
-        {"shape 0", [](Base& b) { b.p.tensors[b.a].shape[1] = 0; }},
-        {"shape above rank", [](Base& b) { b.p.tensors[b.a].shape[2] = 2; }},
-        {"stride above rank", [](Base& b) { b.p.tensors[b.a].stride[5] = 1; }},
-        {"extent past binding", [](Base& b) { b.p.tensors[b.a].stride[0] = 4; }},
-        {"offset past binding", [](Base& b) { b.p.tensors[b.a].offset = 4; }},
+        {"shape 0", [](Base& b) { b.p.tensor_at(b.a).shape[1] = 0; }},
+        {"shape above rank", [](Base& b) { b.p.tensor_at(b.a).shape[2] = 2; }},
+        {"stride above rank", [](Base& b) { b.p.tensor_at(b.a).stride[5] = 1; }},
+        {"extent past binding", [](Base& b) { b.p.tensor_at(b.a).stride[0] = 4; }},
+        {"offset past binding", [](Base& b) { b.p.tensor_at(b.a).offset = 4; }},
         {"stride overflow",
          [](Base& b) {
-             b.p.tensors[b.a].shape[0] = 3;
-             b.p.tensors[b.a].stride[0] = 1ULL << 63;
+             b.p.tensor_at(b.a).shape[0] = 3;
+             b.p.tensor_at(b.a).stride[0] = 1ULL << 63;
          }},
         {"span overflow",
          [](Base& b) {
-             b.p.tensors[b.a].stride[0] = 1ULL << 62;
-             b.p.tensors[b.a].stride[1] = 1ULL << 62;
+             b.p.tensor_at(b.a).stride[0] = 1ULL << 62;
+             b.p.tensor_at(b.a).stride[1] = 1ULL << 62;
          }},
         {"extent over 4 GiB",
          [](Base& b) {
              b.p.bindings.push_back({1ULL << 40, 1ULL << 40});
-             b.p.tensors[b.marker].binding = 4;
-             b.p.tensors[b.marker].shape[0] = 1u << 30;
-             b.p.tensors[b.marker].stride[0] = 2;
+             b.p.tensor_at(b.marker).binding = 4;
+             b.p.tensor_at(b.marker).shape[0] = 1u << 30;
+             b.p.tensor_at(b.marker).stride[0] = 2;
          }},
         {"logical size over 4 GiB",
          [](Base& b) {
-             b.p.tensors[b.marker].rank = 2;
-             b.p.tensors[b.marker].shape[0] = 1u << 30;
-             b.p.tensors[b.marker].shape[1] = 2;
-             b.p.tensors[b.marker].stride[0] = 0;
+             b.p.tensor_at(b.marker).rank = 2;
+             b.p.tensor_at(b.marker).shape[0] = 1u << 30;
+             b.p.tensor_at(b.marker).shape[1] = 2;
+             b.p.tensor_at(b.marker).stride[0] = 0;
          }},
         {"unused tensor invalid",
          [](Base& b) {
              b.p.tensor(TERN_ISA_DTYPE_FP32, {2});
-             b.p.tensors.back().dtype = 9;
+             b.p.tensor_at(b.p.num_tensors() - 1).dtype = 9;
          }},
     };
     for (const auto& [name, mutate] : cases) {
@@ -190,11 +190,11 @@ TEST(ComputeValidation, TensorDescriptors) {
 
 TEST(ComputeValidation, StrideZeroBroadcastWithinOneElementIsValid) {
     Base base;
-    base.p.tensors[base.marker].rank = 2;
-    base.p.tensors[base.marker].shape[0] = 1000;
-    base.p.tensors[base.marker].shape[1] = 3;
-    base.p.tensors[base.marker].stride[0] = 0;
-    base.p.ops[0].opcode = TERN_ISA_FILL;
+    base.p.tensor_at(base.marker).rank = 2;
+    base.p.tensor_at(base.marker).shape[0] = 1000;
+    base.p.tensor_at(base.marker).shape[1] = 3;
+    base.p.tensor_at(base.marker).stride[0] = 0;
+    base.p.op_at(0).opcode = TERN_ISA_FILL;
     EXPECT_TRUE(ok(base.p.run()));
 }
 
@@ -211,7 +211,7 @@ struct OpCase {
         marker = p.tensor(TERN_ISA_DTYPE_FP32, {1});
         p.op(TERN_ISA_FILL, marker, {}, {fbits(1.0f)});
     }
-    tern_isa_op& op() { return p.ops[1]; }
+    tern_isa_op& op() { return p.op_at(1); }
 };
 
 using Builder = std::function<void(OpCase&)>;
@@ -339,7 +339,7 @@ TEST(ComputeOpValidation, Gather) {
         c.p.op(TERN_ISA_GATHER, c.p.tensor(TERN_ISA_DTYPE_BF16, {2, 2, 3}), {t, i});
     };
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_FP32; },
+        build, [](OpCase& c) { c.p.tensor_at(src(c, 1)).dtype = TERN_ISA_DTYPE_FP32; },
         "index dtype");
     expect_op_rejected(
         build,
@@ -445,10 +445,10 @@ TEST(ComputeOpValidation, Matmul) {
         },
         "bias M");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_ISA_DTYPE_INT32; },
+        build, [](OpCase& c) { c.p.tensor_at(src(c, 0)).dtype = TERN_ISA_DTYPE_INT32; },
         "int32 operand");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; },
+        build, [](OpCase& c) { c.p.tensor_at(c.op().dst).dtype = TERN_ISA_DTYPE_INT32; },
         "int32 dst");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = kNone; }, "missing B");
@@ -511,7 +511,7 @@ TEST(ComputeOpValidation, Conv2d) {
         },
         "dst channels");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_INT32; },
+        build, [](OpCase& c) { c.p.tensor_at(src(c, 1)).dtype = TERN_ISA_DTYPE_INT32; },
         "int32 weight");
 }
 
@@ -536,7 +536,7 @@ TEST(ComputeOpValidation, Binary) {
         },
         "dst smaller than src");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[src(c, 1)].dtype = TERN_ISA_DTYPE_INT32; }, "int32");
+        build, [](OpCase& c) { c.p.tensor_at(src(c, 1)).dtype = TERN_ISA_DTYPE_INT32; }, "int32");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = kNone; }, "missing src1");
     expect_op_rejected(
@@ -562,7 +562,7 @@ TEST(ComputeOpValidation, Unary) {
         },
         "shape");
     expect_op_rejected(
-        build, [](OpCase& c) { c.p.tensors[c.op().dst].dtype = TERN_ISA_DTYPE_INT32; },
+        build, [](OpCase& c) { c.p.tensor_at(c.op().dst).dtype = TERN_ISA_DTYPE_INT32; },
         "int32 dst");
     expect_op_rejected(
         build, [](OpCase& c) { src(c, 1) = 0; }, "src1");
@@ -586,7 +586,7 @@ TEST(ComputeOpValidation, ReduceAndSoftmax) {
         },
         "dropped");
     expect_op_rejected(
-        reduce, [](OpCase& c) { c.p.tensors[src(c, 0)].dtype = TERN_ISA_DTYPE_INT32; }, "int32");
+        reduce, [](OpCase& c) { c.p.tensor_at(src(c, 0)).dtype = TERN_ISA_DTYPE_INT32; }, "int32");
     const Builder softmax = [](OpCase& c) {
         const uint16_t s = c.p.tensor(TERN_ISA_DTYPE_BF16, {2, 3});
         c.p.op(TERN_ISA_SOFTMAX, c.p.tensor(TERN_ISA_DTYPE_FP32, {2, 3}), {s}, {0});
@@ -690,8 +690,8 @@ TEST(ComputeOpValidation, ReportsFirstBadOp) {
     for (int i = 0; i < 5; ++i) {
         p.op(TERN_ISA_RELU, t, {t});
     }
-    p.ops[3].flags = 1;
-    p.ops[4].opcode = 0x99;
+    p.op_at(3).flags = 1;
+    p.op_at(4).opcode = 0x99;
     const ExecResult r = p.run();
     EXPECT_EQ(r.qerr, uint32_t{TERN_QERR_PROGRAM});
     EXPECT_EQ(r.op_index, 3u);
@@ -759,11 +759,11 @@ TEST(ComputeFault, SourceFaultMidProgram) {
     p.op(TERN_ISA_MATMUL, d, {s, w});
     p.op(TERN_ISA_MATMUL, d, {s, w, bias});
     p.op(TERN_ISA_FILL, marker, {}, {fbits(2.0f)});
-    va.unmap(p.bindings[p.tensors[bias].binding].va, kPage);
+    va.unmap(p.bindings[p.tensor_at(bias).binding].va, kPage);
     const ExecResult r = p.run();
     EXPECT_EQ(r.qerr, uint32_t{TERN_QERR_PAGE_FAULT});
     EXPECT_EQ(r.op_index, 2u);
-    EXPECT_EQ(r.fault.va, p.bindings[p.tensors[bias].binding].va);
+    EXPECT_EQ(r.fault.va, p.bindings[p.tensor_at(bias).binding].va);
     EXPECT_EQ(r.fault.reason, uint32_t{TERN_FAULT_UNMAPPED});
     EXPECT_FALSE(r.fault.write);
     EXPECT_EQ(p.get(marker)[0], 1.0);  // op 0 ran, op 3 did not

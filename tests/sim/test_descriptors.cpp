@@ -11,7 +11,7 @@
 #include "harness/desc.hpp"
 #include "harness/expect.hpp"
 #include "harness/fixture.hpp"
-#include "harness/program.hpp"
+#include "isa_program.hpp"
 #include "tern/hw/tern_isa.h"
 #include "tern/hw/tern_mmu.h"
 

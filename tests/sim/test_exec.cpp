@@ -17,8 +17,8 @@
 #include "harness/expect.hpp"
 #include "harness/fixture.hpp"
 #include "harness/numerics.hpp"
-#include "harness/program.hpp"
 #include "harness/program_slot.hpp"
+#include "isa_program.hpp"
 
 namespace tern::test {
 namespace {

@@ -15,8 +15,8 @@
 #include "harness/device_control.hpp"
 #include "harness/expect.hpp"
 #include "harness/fixture.hpp"
-#include "harness/program.hpp"
 #include "harness/program_slot.hpp"
+#include "isa_program.hpp"
 #include "tern/hw/tern_mmu.h"
 
 namespace tern::test {

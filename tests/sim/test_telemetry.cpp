@@ -12,8 +12,8 @@
 #include "harness/device_tensor.hpp"
 #include "harness/expect.hpp"
 #include "harness/fixture.hpp"
-#include "harness/program.hpp"
 #include "harness/program_slot.hpp"
+#include "isa_program.hpp"
 
 namespace tern::test {
 namespace {

@@ -161,7 +161,7 @@ uint64_t Dev::syncobj_query(uint32_t handle, uint32_t flags) {
     return point;
 }
 
-// ---- Commands and programs ---------------------------------------------------
+// ---- Commands ----------------------------------------------------------------
 
 drm_tern_cmd nop() {
     drm_tern_cmd c{};
@@ -195,69 +195,6 @@ drm_tern_cmd timestamp(uint64_t dst) {
     c.type = DRM_TERN_CMD_TIMESTAMP;
     c.timestamp.dst_va = dst;
     return c;
-}
-
-uint16_t Program::tensor(uint16_t binding, uint8_t dtype, std::initializer_list<uint32_t> shape,
-                         uint64_t offset) {
-    tern_isa_tensor t{};
-    t.binding = binding;
-    t.dtype = dtype;
-    t.rank = static_cast<uint8_t>(shape.size());
-    t.offset = offset;
-    for (auto& s : t.shape) {
-        s = 1;
-    }
-    unsigned d = 0;
-    for (uint32_t s : shape) {
-        t.shape[d++] = s;
-    }
-    uint64_t stride = 1;
-    for (int i = t.rank - 1; i >= 0; --i) {
-        t.stride[i] = stride;
-        stride *= t.shape[i];
-    }
-    tensors_.push_back(t);
-    return static_cast<uint16_t>(tensors_.size() - 1);
-}
-
-void Program::op(uint16_t opcode, uint16_t dst, std::initializer_list<uint16_t> src,
-                 std::initializer_list<uint32_t> param, uint16_t flags) {
-    tern_isa_op o{};
-    o.opcode = opcode;
-    o.flags = flags;
-    o.dst = dst;
-    for (auto& s : o.src) {
-        s = TERN_ISA_NONE;
-    }
-    unsigned i = 0;
-    for (uint16_t s : src) {
-        o.src[i++] = s;
-    }
-    i = 0;
-    for (uint32_t p : param) {
-        o.param[i++] = p;
-    }
-    ops_.push_back(o);
-}
-
-std::vector<uint8_t> Program::image() const {
-    const size_t tensors_off = sizeof(tern_isa_header);
-    const size_t ops_off = tensors_off + tensors_.size() * sizeof(tern_isa_tensor);
-    const size_t size = ops_off + ops_.size() * sizeof(tern_isa_op);
-    std::vector<uint8_t> img(size, 0);
-    tern_isa_header h{};
-    h.magic = TERN_ISA_MAGIC;
-    h.version = TERN_ISA_VERSION;
-    h.size = static_cast<uint32_t>(size);
-    h.num_tensors = static_cast<uint32_t>(tensors_.size());
-    h.num_ops = static_cast<uint32_t>(ops_.size());
-    h.tensors_offset = static_cast<uint32_t>(tensors_off);
-    h.ops_offset = static_cast<uint32_t>(ops_off);
-    std::memcpy(img.data(), &h, sizeof(h));
-    std::memcpy(img.data() + tensors_off, tensors_.data(),
-                tensors_.size() * sizeof(tern_isa_tensor));
-    std::memcpy(img.data() + ops_off, ops_.data(), ops_.size() * sizeof(tern_isa_op));
-    return img;
 }
 
 // ---- Capabilities ---------------------------------------------------------------

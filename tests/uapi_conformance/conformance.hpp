@@ -16,6 +16,7 @@
 
 #include "backend/backend.hpp"
 #include "drm/tern_accel.h"
+#include "isa_program.hpp"
 #include "mock/mock_backend.hpp"
 #include "tern/hw/tern_isa.h"
 
@@ -91,21 +92,6 @@ drm_tern_cmd dma(uint64_t src, uint64_t dst, uint64_t size);
 drm_tern_cmd exec(uint64_t program_va, uint32_t program_size, uint64_t bindings_va,
                   uint32_t binding_count, uint32_t core_mask = 0);
 drm_tern_cmd timestamp(uint64_t dst);
-
-// A program image (tern_isa.h) built in the test.
-class Program {
-public:
-    // Row-major contiguous tensor over `binding`.
-    uint16_t tensor(uint16_t binding, uint8_t dtype, std::initializer_list<uint32_t> shape,
-                    uint64_t offset = 0);
-    void op(uint16_t opcode, uint16_t dst, std::initializer_list<uint16_t> src,
-            std::initializer_list<uint32_t> param = {}, uint16_t flags = 0);
-    std::vector<uint8_t> image() const;
-
-private:
-    std::vector<tern_isa_tensor> tensors_;
-    std::vector<tern_isa_op> ops_;
-};
 
 // Runs `fn` on a thread whose effective capability set lacks `cap`
 // (capset(2) is per thread), so privilege checks can be tested as root.

@@ -67,14 +67,14 @@ TEST_F(ExecTest, DeviceBoMmapIsTheDeviceMemory) {
 TEST_F(ExecTest, ExecuteProgram) {
     Dev& d = dev();
     constexpr uint32_t n = 8;
-    Program p;
+    tern::test::ProgramBuilder p;
     const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n});
     const uint16_t b = p.tensor(1, TERN_ISA_DTYPE_FP32, {n, n});
     const uint16_t sum = p.tensor(2, TERN_ISA_DTYPE_FP32, {n, n});
     const uint16_t prod = p.tensor(2, TERN_ISA_DTYPE_FP32, {n, n}, n * n * sizeof(float));
     p.op(TERN_ISA_ADD, sum, {a, b});
     p.op(TERN_ISA_MATMUL, prod, {a, b});
-    const std::vector<uint8_t> img = p.image();
+    const std::vector<uint8_t> img = p.build();
 
     BoRef prog = d.bo(img.size(), DRM_TERN_BO_HOST | DRM_TERN_BO_READ_ONLY);
     BoRef in = d.bo(2 * n * n * sizeof(float), DRM_TERN_BO_DEVICE);

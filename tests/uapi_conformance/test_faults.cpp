@@ -137,12 +137,12 @@ TEST_F(FaultTest, WriteToReadOnlyBo) {
 TEST_F(FaultTest, ProgramErrorsNameTheOp) {
     Dev& d = dev();
     // Op 1 reads a tensor whose binding points at unmapped memory.
-    Program p;
+    tern::test::ProgramBuilder p;
     const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {16});
     const uint16_t b = p.tensor(1, TERN_ISA_DTYPE_FP32, {16});
     p.op(TERN_ISA_RELU, a, {a});
     p.op(TERN_ISA_COPY, a, {b});
-    std::vector<uint8_t> img = p.image();
+    std::vector<uint8_t> img = p.build();
     BoRef prog = d.bo(img.size(), DRM_TERN_BO_HOST);
     BoRef buf = d.bo(4096, DRM_TERN_BO_HOST);
     BoRef tbl = d.bo(4096, DRM_TERN_BO_HOST);

@@ -156,14 +156,14 @@ TEST_F(TimeoutTest, MockHungJobIsStopped) {
     constexpr uint32_t n = 256;
     const size_t mat = n * n * sizeof(float);
     auto program = [&](uint32_t ops) {
-        Program p;
+        tern::test::ProgramBuilder p;
         const uint16_t a = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n});
         const uint16_t b = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n}, mat);
         const uint16_t c = p.tensor(0, TERN_ISA_DTYPE_FP32, {n, n}, 2 * mat);
         for (uint32_t i = 0; i < ops; ++i) {
             p.op(TERN_ISA_MATMUL, c, {a, b});
         }
-        return p.image();
+        return p.build();
     };
     struct Loaded {
         BoRef tbl;

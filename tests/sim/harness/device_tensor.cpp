@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "harness/numerics.hpp"
-#include "harness/program.hpp"
+#include "isa_program.hpp"
 
 namespace tern::test {
 

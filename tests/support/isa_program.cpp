@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "harness/program.hpp"
-
-#include <gtest/gtest.h>
+#include "isa_program.hpp"
 
 #include <cstring>
+#include <iterator>
+#include <stdexcept>
 
 namespace tern::test {
 
@@ -29,29 +29,36 @@ uint32_t f32_bits(float f) {
 uint16_t ProgramBuilder::tensor(uint16_t binding, uint8_t dtype,
                                 std::initializer_list<uint32_t> shape, uint64_t offset,
                                 std::initializer_list<uint64_t> stride) {
+    return tensor(binding, dtype, std::span<const uint32_t>(shape.begin(), shape.size()), offset,
+                  std::span<const uint64_t>(stride.begin(), stride.size()));
+}
+
+uint16_t ProgramBuilder::tensor(uint16_t binding, uint8_t dtype, std::span<const uint32_t> shape,
+                                uint64_t offset, std::span<const uint64_t> stride) {
+    if (shape.empty() || shape.size() > TERN_ISA_MAX_RANK) {
+        throw std::invalid_argument("ProgramBuilder::tensor: rank outside 1..TERN_ISA_MAX_RANK");
+    }
+    if (!stride.empty() && stride.size() != shape.size()) {
+        throw std::invalid_argument("ProgramBuilder::tensor: stride and shape lengths differ");
+    }
     tern_isa_tensor t{};
     t.binding = binding;
     t.dtype = dtype;
     t.rank = static_cast<uint8_t>(shape.size());
     t.offset = offset;
+    // Unused dimensions: shape 1, stride 0 (docs/isa.md section 3).
     for (unsigned d = 0; d < TERN_ISA_MAX_RANK; ++d) {
-        t.shape[d] = 1;
+        t.shape[d] = d < shape.size() ? shape[d] : 1;
     }
-    unsigned d = 0;
-    for (uint32_t s : shape) {
-        t.shape[d++] = s;
-    }
-    if (stride.size() != 0) {
-        EXPECT_EQ(stride.size(), shape.size());
-        d = 0;
-        for (uint64_t s : stride) {
-            t.stride[d++] = s;
+    if (!stride.empty()) {
+        for (unsigned d = 0; d < stride.size(); ++d) {
+            t.stride[d] = stride[d];
         }
     } else {
         uint64_t s = 1;
-        for (int i = static_cast<int>(t.rank) - 1; i >= 0; --i) {
-            t.stride[i] = s;
-            s *= t.shape[i];
+        for (int d = static_cast<int>(t.rank) - 1; d >= 0; --d) {
+            t.stride[d] = s;
+            s *= t.shape[d];
         }
     }
     tensors_.push_back(t);
@@ -61,6 +68,9 @@ uint16_t ProgramBuilder::tensor(uint16_t binding, uint8_t dtype,
 uint32_t ProgramBuilder::op(uint16_t opcode, uint16_t dst, std::initializer_list<uint16_t> src,
                             std::initializer_list<uint32_t> param, uint16_t flags) {
     tern_isa_op o{};
+    if (src.size() > std::size(o.src) || param.size() > std::size(o.param)) {
+        throw std::invalid_argument("ProgramBuilder::op: more than 3 srcs or 13 params");
+    }
     o.opcode = opcode;
     o.flags = flags;
     o.dst = dst;
@@ -104,6 +114,9 @@ std::vector<uint8_t> ProgramBuilder::build() const {
 }
 
 tern_isa_header& header_of(std::vector<uint8_t>& image) {
+    if (image.size() < sizeof(tern_isa_header)) {
+        throw std::invalid_argument("header_of: image shorter than its header");
+    }
     return *reinterpret_cast<tern_isa_header*>(image.data());
 }
 
