@@ -121,8 +121,10 @@ void run(std::shared_ptr<Completion::State> st) {
             continue;
         }
         // Queues being closed: their due callbacks have just run; let go
-        // of the watch unless copy-outs are pending still.
+        // of the watch unless copy-outs are pending still. Requests that
+        // come while the lock is dropped are answered in the next round.
         if (!st->closing.empty()) {
+            const size_t answered = st->closing.size();
             for (Queue* q : st->closing) {
                 auto it = std::find_if(st->watched.begin(), st->watched.end(),
                                        [q](const Ref<Queue>& w) { return w.get() == q; });
@@ -135,7 +137,7 @@ void run(std::shared_ptr<Completion::State> st) {
             lk.unlock();
             drop.clear();
             lk.lock();
-            st->closing.clear();
+            st->closing.erase(st->closing.begin(), st->closing.begin() + std::ptrdiff_t(answered));
             st->closed_cv.notify_all();
             continue;
         }

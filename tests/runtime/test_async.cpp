@@ -320,6 +320,39 @@ TEST_F(RtEventTest, QueueDestroyReturnsAfterItsCallbacks) {
     EXPECT_EQ(data, out);
 }
 
+// The same with several threads closing their queues of one context at
+// once: each tern_queue_destroy waits for its own queue's callback.
+TEST_F(RtEventTest, ConcurrentQueueDestroysEachWaitForTheirCallbacks) {
+    constexpr int kThreads = 4;
+    std::atomic<int> early{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            Queue q;
+            const tern_queue_desc qd = queue_desc();
+            ASSERT_EQ(TERN_OK, tern_queue_create(ctx_.get(), &qd, q.out()));
+            Tensor t(bytes_tensor(4096));
+            std::vector<uint8_t> out(4096);
+            ASSERT_EQ(TERN_OK, tern_read_async(q.get(), out.data(), t.get(), 0, out.size()));
+            Event ev;
+            ASSERT_EQ(TERN_OK, tern_event_create(ctx_.get(), ev.out()));
+            ASSERT_EQ(TERN_OK, tern_event_record(ev.get(), q.get()));
+            SlowCallback cb;
+            cb.delay = std::chrono::milliseconds(20 + 10 * i);
+            ASSERT_EQ(TERN_OK, tern_event_set_callback(ev.get(), &SlowCallback::fn, &cb));
+            ev.reset();
+            q.reset();
+            if (!cb.returned.load()) {
+                ++early;
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(0, early.load()) << "tern_queue_destroy returned before its queue's callback";
+}
+
 // Queue B waits on queue A's event: B's read returns what A wrote, although
 // A was busy for a long time before writing it.
 TEST_F(RtEventTest, QueueWaitEventOrdersWorkAcrossQueues) {
