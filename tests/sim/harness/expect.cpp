@@ -3,6 +3,8 @@
 
 #include <sstream>
 
+#include "harness/poll.hpp"
+
 namespace tern::test {
 
 const char* qerr_name(uint32_t err) {
@@ -65,6 +67,16 @@ std::string describe(const QueueRegs& r) {
     }
     return ::testing::AssertionFailure() << "queue " << q.index() << " did not complete seq " << seq
                                          << ": " << describe(q.regs());
+}
+
+::testing::AssertionResult writes_back(QueueDriver& q, uint64_t seq) {
+    poll_until([&] { return q.wb_value() == seq || q.halted(); });
+    if (q.wb_value() == seq) {
+        return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << "queue " << q.index() << ": write-back slot holds " << q.wb_value() << ", not " << seq
+           << ": " << describe(q.regs());
 }
 
 ::testing::AssertionResult fault_is(const QueueRegs& r, uint64_t va, uint32_t reason,

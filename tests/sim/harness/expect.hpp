@@ -18,6 +18,10 @@ const char* qerr_name(uint32_t err);
 ::testing::AssertionResult halts_with(QueueDriver& q, uint32_t err);
 // Waits (bounded) for COMPLETED_SEQ >= seq without a halt.
 ::testing::AssertionResult completes(QueueDriver& q, uint64_t seq);
+// Waits (bounded) for the write-back slot to hold `seq`. The device writes
+// it just after COMPLETED_SEQ (hw-spec 5.5), so having seen the completion
+// does not mean the slot is written yet.
+::testing::AssertionResult writes_back(QueueDriver& q, uint64_t seq);
 
 inline constexpr int kAnyLevel = -1;
 // FAULT_VA / FAULT_INFO of a halted queue.
