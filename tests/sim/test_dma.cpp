@@ -170,6 +170,7 @@ TEST_F(DmaTest, WriteBackAndCompletedSeq) {
     q.kick();
     ASSERT_TRUE(q.wait_seq(0xfedcba9876543210ull));
     EXPECT_TRUE(writes_back(q, 0xfedcba9876543210ull));
+    ASSERT_TRUE(q.wait_settled());  // HEAD and the counters come last (hw-spec 5.5)
     const QueueRegs after = q.regs();
     EXPECT_EQ(after.desc_count - before.desc_count, 3u);
     EXPECT_EQ(after.head - before.head, 3u);
@@ -289,6 +290,7 @@ TEST_F(DmaTest, RingWrapsAround) {
     }
     ASSERT_TRUE(completes(q, last));
     EXPECT_EQ(0, std::memcmp(dst.ptr, ws().staging().ptr, kCount * kChunk));
+    ASSERT_TRUE(q.wait_settled());  // HEAD and the counters come last (hw-spec 5.5)
     const QueueRegs r = q.regs();
     EXPECT_EQ(r.head, kCount);
     EXPECT_EQ(r.tail, kCount);
@@ -308,6 +310,7 @@ TEST_F(DmaTest, FreeRunningIndexWrapsAt32Bits) {
         q.kick();
     }
     ASSERT_TRUE(completes(q, last));
+    ASSERT_TRUE(q.wait_settled());  // HEAD and the counters come last (hw-spec 5.5)
     EXPECT_EQ(q.head(), 0xfffffff8u + 40u);
     EXPECT_EQ(q.regs().desc_count, 40u);
 }

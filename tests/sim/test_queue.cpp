@@ -191,6 +191,7 @@ TEST_F(QueueTest, HaltedQueueIgnoresTailAndResetRecovers) {
         q.submit(make_dma(Workspace::kStagingVa, ws().dev_va(0), 4096, TERN_DESC_F_WB));
     ASSERT_TRUE(completes(q, seq));
     EXPECT_TRUE(writes_back(q, seq));
+    ASSERT_TRUE(q.wait_settled());  // HEAD and the counters come last (hw-spec 5.5)
     EXPECT_EQ(q.regs().desc_count, 1u);
     EXPECT_EQ(q.head(), 1u);
 }

@@ -50,6 +50,7 @@ TEST_F(SyncTest, WaitBlocksUntilAnotherQueueSignals) {
     // 3 >= 3: released, and the following descriptor runs.
     ASSERT_TRUE(completes(signaller(), signaller().submit(make_sem_signal(5, TERN_SEM_ADD, 2))));
     ASSERT_TRUE(completes(waiter(), after));
+    ASSERT_TRUE(waiter().wait_settled());  // HEAD comes after COMPLETED_SEQ (hw-spec 5.5)
     r = waiter().regs();
     EXPECT_FALSE(r.waiting());
     EXPECT_EQ(r.head, 2u);
